@@ -1,0 +1,52 @@
+# bcci — two commands: `make run` (install, migrate, demo data, serve) and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Find Python >= 3.12 (3.13 preferred): on PATH first, then under pyenv.
+PYTHON ?= $(shell scripts/find-python)
+
+.PHONY: run test venv install migrate demo serve bench lint schema clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "bcci needs Python 3.12 or newer (3.13 preferred); none found on PATH or under pyenv." >&2; \
+	  echo "Install one (e.g. 'pyenv install 3.13') or run: make PYTHON=/path/to/python3.13 ..." >&2; exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then rm -rf $(VENV); fi
+	@[ -x $(PY) ] || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: venv
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_units
+	$(PY) manage.py load_demo
+
+run: demo
+	@echo "Serving http://127.0.0.1:8000 with the task worker (Ctrl-C stops both)."
+	@trap 'kill 0' EXIT INT TERM; \
+	$(PY) manage.py db_worker --queue-name '*' & \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+
+schema: venv
+	$(PY) manage.py spectacular --file docs/openapi.yaml --validate
+
+bench: venv
+	@set -e; for b in bench/*.py; do echo "== $$b"; $(PY) $$b; done
+
+clean:
+	rm -rf $(VENV) var/bcci.sqlite3*

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BcciConfig(AppConfig):
+    name = "bcci"
+    verbose_name = "bcci"

@@ -1,0 +1,22 @@
+"""Template context: the navigation a user's role gives them."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scopes import can_act
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [(_("Trang chủ"), reverse("home"))]
+    items.append((_("Bưu cục"), reverse("network:post_office_list")))
+    items.append((_("Cơ quan"), reverse("network:agency_list")))
+    items.append((_("Đơn vị hành chính"), reverse("geo:commune_search")))
+    items.append((_("Lịch làm việc"), reverse("workdays:calendar")))
+    if can_act(user, "view_audit") or user.is_national:
+        items.append((_("Nhật ký"), reverse("audit:event_list")))
+    if user.is_staff:
+        items.append((_("Quản trị"), reverse("admin:index")))
+    return {"nav_items": items}

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from accounts.scopes import visible
+from network.models import Agency, PostOffice
+from network.services import save_agency, save_post_office
+
+
+class ScopedServiceAdmin(admin.ModelAdmin):
+    """Admin that lists only the user's scope and saves through the service function."""
+
+    service = None
+
+    def get_queryset(self, request):
+        return visible(request.user, super().get_queryset(request))
+
+    def save_model(self, request, obj, form, change):
+        type(self).service(obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # units are deactivated, never deleted
+
+
+@admin.register(PostOffice)
+class PostOfficeAdmin(ScopedServiceAdmin):
+    service = save_post_office
+    list_display = ["code", "name", "kind", "province", "commune", "active"]
+    list_filter = ["kind", "active", "province"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["commune", "parent"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(ScopedServiceAdmin):
+    service = save_agency
+    list_display = ["identifier", "name", "level", "province", "active"]
+    list_filter = ["level", "active", "province"]
+    search_fields = ["identifier", "name"]
+    autocomplete_fields = ["commune", "parent"]

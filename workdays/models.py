@@ -1,0 +1,1 @@
+"""Working-day calendar (see workdays/calendar.py)."""
