@@ -12,7 +12,7 @@ class Source:
     client: str = ""
 
 
-_current: ContextVar[Source] = ContextVar("audit_source", default=Source())
+_current: ContextVar[Source] = ContextVar("audit_source", default=Source())  # noqa: B039 (frozen)
 
 
 def current_source() -> Source:

@@ -10,6 +10,11 @@ from network.models import Agency, PostOffice
 PASSWORD = "Bcci-test-2026!"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def an_giang(db):
     return Province.objects.create(code="91", name="Tỉnh An Giang", division_type="tỉnh")
@@ -27,7 +32,7 @@ def long_xuyen(an_giang):
 
 @pytest.fixture
 def kon_tum_ward(quang_ngai):
-    return Commune.objects.create(code="23284", name="Phường Kon Tum", division_type="phường", province=quang_ngai)
+    return Commune.objects.create(code="23293", name="Phường Kon Tum", division_type="phường", province=quang_ngai)
 
 
 @pytest.fixture

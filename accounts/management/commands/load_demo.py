@@ -1,0 +1,127 @@
+"""Demo data: An Giang with post offices, commune post points, agencies and one
+user per role. Idempotent: a second run changes nothing and writes no event."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Role, User
+from accounts.services import save_staff_user
+from geo.models import Commune, Province
+from network.models import Agency, PostOffice
+from network.services import save_agency, save_post_office
+
+DEMO_PASSWORD = "bcci-demo-2026"
+
+POST_OFFICES = [
+    # code, name, kind, commune code, street, parent code
+    ("880000", "Bưu điện tỉnh An Giang", PostOffice.Kind.POST_OFFICE, "30307", "106 Trần Hưng Đạo", None),
+    ("881000", "Bưu cục Châu Đốc", PostOffice.Kind.POST_OFFICE, "30316", "73 Lê Lợi", "880000"),
+    ("882000", "Bưu cục Rạch Giá", PostOffice.Kind.POST_OFFICE, "30742", "1 Mậu Thân", "880000"),
+    ("881510", "Điểm BĐVHX Mỹ Hòa Hưng", PostOffice.Kind.COMMUNE_POINT, "30313", "Ấp Mỹ Hòa", "880000"),
+    ("883210", "Điểm BĐVHX Chợ Mới", PostOffice.Kind.COMMUNE_POINT, "30628", "Ấp Thị 1", "880000"),
+]
+AGENCIES = [
+    # identifier, name, level, commune code, street, parent identifier
+    ("000.00.01.H01", "Trung tâm Phục vụ hành chính công tỉnh An Giang", Agency.Level.PROVINCIAL_CENTRE,
+     "30307", "17 Nguyễn Văn Cưng", None),
+    ("000.00.12.H01", "Sở Tư pháp tỉnh An Giang", Agency.Level.PROVINCIAL_DEPARTMENT, "30307",
+     "8 Lê Triệu Kiết", None),
+    ("000.00.13.H01", "Sở Xây dựng tỉnh An Giang", Agency.Level.PROVINCIAL_DEPARTMENT, "30307",
+     "10 Hai Bà Trưng", None),
+    ("000.20.30.H01", "UBND phường Long Xuyên", Agency.Level.COMMUNE_COMMITTEE, "30307", "5 Lý Tự Trọng", None),
+    ("000.21.30.H01", "Trung tâm Phục vụ hành chính công phường Long Xuyên", Agency.Level.COMMUNE_CENTRE,
+     "30307", "5 Lý Tự Trọng", "000.20.30.H01"),
+]
+USERS = [
+    # username, full name, role, unit
+    ("giaodichvien", "Nguyễn Thị Lan", Role.COUNTER_CLERK, ("post_office", "880000")),
+    ("buuta", "Trần Văn Hùng", Role.POSTMAN, ("post_office", "880000")),
+    ("truongbuucuc", "Lê Minh Tâm", Role.POST_OFFICE_MANAGER, ("post_office", "880000")),
+    ("motcua", "Phạm Thu Hà", Role.ONE_STOP_OFFICER, ("agency", "000.00.01.H01")),
+    ("chuyenvien", "Võ Quốc Bảo", Role.AGENCY_PROCESSOR, ("agency", "000.00.12.H01")),
+    ("quantritinh", "Huỳnh Ngọc Mai", Role.PROVINCIAL_ADMIN, ("province", "91")),
+    ("quantri", "Đặng Văn Quang", Role.NATIONAL_ADMIN, None),
+    ("kiemtoan", "Bùi Thanh Xuân", Role.AUDITOR, ("province", "91")),
+]
+
+
+def _same(obj, values):
+    return all(getattr(obj, k) == v for k, v in values.items())
+
+
+class Command(BaseCommand):
+    help = "Load the An Giang demo data (post offices, agencies, one user per role). Idempotent."
+
+    def handle(self, *args, **options):
+        try:
+            province = Province.objects.get(code="91")
+        except Province.DoesNotExist:
+            raise CommandError(
+                "Chưa có đơn vị hành chính: chạy `manage.py load_units` trước. / "
+                "No administrative units: run `manage.py load_units` first."
+            ) from None
+        communes = {c.code: c for c in Commune.objects.filter(province=province)}
+        changed = 0
+        with transaction.atomic():
+            offices = {}
+            for code, name, kind, commune, street, parent in POST_OFFICES:
+                values = {"name": name, "kind": kind, "province": province, "commune": communes[commune],
+                          "street": street, "parent": offices.get(parent)}
+                obj = PostOffice.objects.filter(code=code).first() or PostOffice(code=code)
+                if obj.pk is None or not _same(obj, values):
+                    for k, v in values.items():
+                        setattr(obj, k, v)
+                    save_post_office(obj)
+                    changed += 1
+                offices[code] = obj
+            agencies = {}
+            for ident, name, level, commune, street, parent in AGENCIES:
+                values = {"name": name, "level": level, "province": province, "commune": communes[commune],
+                          "street": street, "parent": agencies.get(parent)}
+                obj = Agency.objects.filter(identifier=ident).first() or Agency(identifier=ident)
+                if obj.pk is None or not _same(obj, values):
+                    for k, v in values.items():
+                        setattr(obj, k, v)
+                    save_agency(obj)
+                    changed += 1
+                agencies[ident] = obj
+            for username, full_name, role, unit in USERS:
+                if User.objects.filter(username=username).exists():
+                    continue
+                first, last = full_name.rsplit(" ", 1)[1], full_name.rsplit(" ", 1)[0]
+                user = User(username=username, first_name=first, last_name=last, role=role)
+                if unit:
+                    kind, key = unit
+                    target = {"post_office": offices, "agency": agencies}.get(kind, {"91": province})[key]
+                    setattr(user, kind, target)
+                if role in (Role.NATIONAL_ADMIN, Role.PROVINCIAL_ADMIN):
+                    user.is_staff = True
+                    user.is_superuser = role == Role.NATIONAL_ADMIN
+                save_staff_user(user, password=DEMO_PASSWORD)
+                changed += 1
+            admin = User.objects.filter(username="quantritinh", is_staff=True).first()
+            if admin and grant_admin_permissions(admin):
+                changed += 1
+        self.stdout.write(f"Demo data: {changed} change(s).")
+        self.stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        for username, full_name, role, _unit in USERS:
+            self.stdout.write(f"  {username:<14} {Role(role).label} — {full_name}")
+
+
+def grant_admin_permissions(user) -> bool:
+    """Let a provincial administrator use the admin for network, staff and calendar."""
+    from django.contrib.auth.models import Permission
+
+    from audit.services import record_event
+
+    wanted = Permission.objects.filter(
+        content_type__app_label__in=["network", "accounts", "workdays", "audit"],
+        codename__regex=r"^(view|add|change)_",
+    )
+    missing = wanted.exclude(pk__in=user.user_permissions.values("pk"))
+    codenames = sorted(missing.values_list("codename", flat=True))
+    if not codenames:
+        return False
+    user.user_permissions.add(*missing)
+    record_event("accounts.permissions_granted", user, None, after={"permissions": codenames})
+    return True
