@@ -33,7 +33,7 @@ demo: migrate
 run: demo
 	@echo "Serving http://127.0.0.1:8000 with the task worker (Ctrl-C stops both)."
 	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py db_worker --queue-name '*' & \
+	$(PY) manage.py worker & \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv

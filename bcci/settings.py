@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     "axes",
     # bcci's own apps, one domain noun each (docs/ARCHITECTURE.md)
     "audit",
@@ -137,13 +139,16 @@ STORAGES = {
 # Task queue: Django's own django.tasks API in front of a real backend.
 REDIS_URL = env_redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
 TASK_BACKEND = env_choice("TASK_BACKEND", "database", ("database", "rq", "immediate"))
+_TASK_BACKENDS = {
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+    "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+}
+# "default" is the configured one; the named aliases let tests and operators
+# address a given backend explicitly (e.g. to drain the database queue).
+TASKS = {"default": _TASK_BACKENDS[TASK_BACKEND], "database": _TASK_BACKENDS["database"]}
 if TASK_BACKEND == "rq":
-    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-elif TASK_BACKEND == "immediate":
-    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    TASKS["rq"] = _TASK_BACKENDS["rq"]
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 
 # API
