@@ -28,8 +28,9 @@ ROLE_ACTIONS: dict[str, set[str]] = {
     Role.POST_OFFICE_MANAGER: {"view", "manage_staff"},
     Role.ONE_STOP_OFFICER: {"view"},
     Role.AGENCY_PROCESSOR: {"view"},
-    Role.PROVINCIAL_ADMIN: {"view", "manage_staff", "manage_network", "manage_calendar"},
-    Role.NATIONAL_ADMIN: {"view", "manage_staff", "manage_network", "manage_calendar", "manage_units"},
+    Role.PROVINCIAL_ADMIN: {"view", "manage_staff", "manage_network", "manage_calendar", "manage_catalog"},
+    Role.NATIONAL_ADMIN: {"view", "manage_staff", "manage_network", "manage_calendar", "manage_units",
+                          "manage_catalog"},
     Role.AUDITOR: {"view", "view_audit"},
 }
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "geo",
     "workdays",
     "network",
+    "catalog",
     "accounts",
     "bcci",
 ]
@@ -146,9 +147,8 @@ _TASK_BACKENDS = {
 }
 # "default" is the configured one; the named aliases let tests and operators
 # address a given backend explicitly (e.g. to drain the database queue).
-TASKS = {"default": _TASK_BACKENDS[TASK_BACKEND], "database": _TASK_BACKENDS["database"]}
-if TASK_BACKEND == "rq":
-    TASKS["rq"] = _TASK_BACKENDS["rq"]
+TASKS = {"default": _TASK_BACKENDS[TASK_BACKEND], "database": _TASK_BACKENDS["database"],
+         "rq": _TASK_BACKENDS["rq"]}
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 
 # API

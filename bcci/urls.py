@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("geo.api_urls")),
     path("", include("workdays.api_urls")),
     path("", include("audit.api_urls")),
+    path("", include("catalog.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("geo/", include("geo.urls")),
     path("calendar/", include("workdays.urls")),
     path("audit/", include("audit.urls")),
+    path("thu-tuc/", include(("catalog.public_urls", "catalog"), namespace="catalog")),
+    path("catalog/import/", include(("catalog.import_urls", "catalog_import"), namespace="catalog_import")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

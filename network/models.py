@@ -25,6 +25,16 @@ class PostOffice(models.Model):
     )
     street = models.CharField(_("địa chỉ (số nhà, đường)"), max_length=255, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    opening_hours = models.CharField(_("giờ mở cửa"), max_length=255, blank=True)
+    latitude = models.DecimalField(_("vĩ độ"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("kinh độ"), max_digits=9, decimal_places=6, null=True, blank=True)
+    accepts_dossiers = models.BooleanField(_("tiếp nhận hồ sơ TTHC"), default=True)
+    served_communes = models.ManyToManyField(
+        "geo.Commune", blank=True, related_name="serving_post_offices", verbose_name=_("xã/phường phục vụ"),
+    )
+    carries_to = models.ManyToManyField(
+        "network.OneStopDesk", blank=True, related_name="carriers", verbose_name=_("chuyển hồ sơ đến"),
+    )
     active = models.BooleanField(_("đang hoạt động"), default=True)
 
     scope_paths = {"province": "province", "post_office": "pk"}
@@ -73,3 +83,43 @@ class Agency(models.Model):
 
     def __str__(self):
         return f"{self.identifier} — {self.name}"
+
+
+class OneStopDesk(models.Model):
+    """Bộ phận Một cửa / Trung tâm Phục vụ hành chính công — where dossiers are handed in.
+
+    Mode 1: the desk is at a post office (the post office is the desk).
+    Mode 2: postal staff are seconded into the desk (Decision 468/QĐ-TTg, 2021)."""
+
+    class Level(models.TextChoices):
+        PROVINCIAL = "provincial", _("Cấp tỉnh")
+        COMMUNE = "commune", _("Cấp xã")
+
+    class Mode(models.TextChoices):
+        STANDARD = "standard", _("Bộ phận Một cửa của cơ quan")
+        AT_POST_OFFICE = "mode1", _("Mô hình 1: tiếp nhận, trả kết quả tại bưu cục")
+        SECONDED = "mode2", _("Mô hình 2: nhân viên bưu điện làm việc tại Bộ phận Một cửa")
+
+    code = models.CharField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="desks", verbose_name=_("cơ quan"))
+    level = models.CharField(_("cấp"), max_length=20, choices=Level.choices)
+    mode = models.CharField(_("mô hình"), max_length=20, choices=Mode.choices, default=Mode.STANDARD)
+    province = models.ForeignKey("geo.Province", on_delete=models.PROTECT, related_name="desks")
+    commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="desks")
+    post_office = models.ForeignKey(PostOffice, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="hosted_desks", verbose_name=_("bưu cục (mô hình 1)"))
+    street = models.CharField(_("địa chỉ (số nhà, đường)"), max_length=255, blank=True)
+    opening_hours = models.CharField(_("giờ làm việc"), max_length=255, blank=True)
+    active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    scope_paths = {"province": "province", "agency": "agency"}
+
+    class Meta:
+        ordering = ["province__code", "code"]
+        verbose_name = _("Bộ phận Một cửa")
+        verbose_name_plural = _("Bộ phận Một cửa")
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
