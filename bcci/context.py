@@ -13,6 +13,9 @@ def navigation(request):
     items = [(_("Trang chủ"), reverse("home"))]
     items.append((_("Bưu cục"), reverse("network:post_office_list")))
     items.append((_("Cơ quan"), reverse("network:agency_list")))
+    items.append((_("Một cửa"), reverse("network:desk_list")))
+    items.append((_("Độ phủ"), reverse("network:coverage")))
+
     items.append((_("Đơn vị hành chính"), reverse("geo:commune_search")))
     items.append((_("Lịch làm việc"), reverse("workdays:calendar")))
     if can_act(user, "view_audit") or user.is_national:

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from accounts.scopes import visible
-from network.models import Agency, PostOffice
-from network.services import save_agency, save_post_office
+from network.models import Agency, OneStopDesk, PostOffice
+from network.services import save_agency, save_desk, save_post_office
 
 
 class ScopedServiceAdmin(admin.ModelAdmin):
@@ -27,6 +27,16 @@ class PostOfficeAdmin(ScopedServiceAdmin):
     list_filter = ["kind", "active", "province"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["commune", "parent"]
+    filter_horizontal = ["served_communes", "carries_to"]
+
+    def save_related(self, request, form, formsets, change):
+        # Service areas go through their own service function (audited, checked).
+        from network.services import set_service_area
+
+        set_service_area(form.instance, form.cleaned_data["served_communes"], form.cleaned_data["carries_to"],
+                         actor=request.user)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Agency)
@@ -36,3 +46,13 @@ class AgencyAdmin(ScopedServiceAdmin):
     list_filter = ["level", "active", "province"]
     search_fields = ["identifier", "name"]
     autocomplete_fields = ["commune", "parent"]
+
+
+@admin.register(OneStopDesk)
+class OneStopDeskAdmin(ScopedServiceAdmin):
+    service = save_desk
+    list_display = ["code", "name", "agency", "level", "mode", "province", "active"]
+    list_filter = ["level", "mode", "active", "province"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["agency", "commune", "post_office"]
+    readonly_fields = ["province"]

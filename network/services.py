@@ -6,9 +6,12 @@ from django.utils.translation import gettext as _
 
 from accounts.scopes import can_act
 from audit.services import record_event, snapshot
-from network.models import Agency, PostOffice
+from network.models import Agency, OneStopDesk, PostOffice
 
-POST_OFFICE_FIELDS = ["code", "name", "kind", "province", "commune", "parent", "street", "phone", "active"]
+POST_OFFICE_FIELDS = ["code", "name", "kind", "province", "commune", "parent", "street", "phone", "opening_hours",
+                      "latitude", "longitude", "accepts_dossiers", "active"]
+DESK_FIELDS = ["code", "name", "agency", "level", "mode", "province", "commune", "post_office", "street",
+               "opening_hours", "active"]
 AGENCY_FIELDS = ["identifier", "name", "level", "province", "commune", "parent", "street", "phone", "email",
                  "active"]
 
@@ -46,3 +49,45 @@ def save_agency(agency: Agency, actor=None) -> Agency:
     before = None if creating else snapshot(Agency.objects.get(pk=agency.pk), AGENCY_FIELDS)
     action = "network.agency_created" if creating else "network.agency_updated"
     return _save(agency, AGENCY_FIELDS, actor, action, before)
+
+
+def save_desk(desk: OneStopDesk, actor=None) -> OneStopDesk:
+    """Create or update a one-stop desk (Bộ phận Một cửa / TTPVHCC)."""
+    if desk.agency_id:
+        desk.province_id = desk.agency.province_id
+    errors = {}
+    if desk.mode == OneStopDesk.Mode.AT_POST_OFFICE and not desk.post_office_id:
+        errors["post_office"] = _("Mô hình 1 cần bưu cục nơi đặt bộ phận. / Mode 1 needs the hosting post office.")
+    if desk.post_office_id and desk.post_office.province_id != desk.province_id:
+        errors["post_office"] = _("Bưu cục không thuộc tỉnh của cơ quan. / The post office is in another province.")
+    if desk.level == OneStopDesk.Level.COMMUNE and not desk.commune_id:
+        errors["commune"] = _("Bộ phận cấp xã cần xã/phường. / A commune-level desk needs its commune.")
+    if errors:
+        raise ValidationError(errors)
+    creating = desk.pk is None
+    before = None if creating else snapshot(OneStopDesk.objects.get(pk=desk.pk), DESK_FIELDS)
+    action = "network.desk_created" if creating else "network.desk_updated"
+    return _save(desk, DESK_FIELDS, actor, action, before)
+
+
+def set_service_area(post_office: PostOffice, communes, desks, actor=None) -> PostOffice:
+    """Say which communes a post office serves and which desks it carries dossiers to."""
+    if actor is not None and not can_act(actor, "manage_network", post_office):
+        raise PermissionDenied(_("Bạn không có quyền quản lý mạng lưới. / You may not manage the network."))
+    communes, desks = list(communes), list(desks)
+    if any(c.province_id != post_office.province_id for c in communes):
+        raise ValidationError({"served_communes": _(
+            "Có xã/phường ngoài tỉnh của bưu cục. / A commune is outside the post office's province.")})
+    if any(d.province_id != post_office.province_id for d in desks):
+        raise ValidationError({"carries_to": _(
+            "Có bộ phận một cửa ngoài tỉnh của bưu cục. / A desk is outside the post office's province.")})
+    before = {"served_communes": sorted(post_office.served_communes.values_list("code", flat=True)),
+              "carries_to": sorted(post_office.carries_to.values_list("code", flat=True))}
+    after = {"served_communes": sorted(c.code for c in communes), "carries_to": sorted(d.code for d in desks)}
+    if before == after:
+        return post_office
+    with transaction.atomic():
+        post_office.served_communes.set(communes)
+        post_office.carries_to.set(desks)
+        record_event("network.service_area_set", post_office, actor, before=before, after=after)
+    return post_office

@@ -7,8 +7,8 @@ from django.db import transaction
 from accounts.models import Role, User
 from accounts.services import save_staff_user
 from geo.models import Commune, Province
-from network.models import Agency, PostOffice
-from network.services import save_agency, save_post_office
+from network.models import Agency, OneStopDesk, PostOffice
+from network.services import save_agency, save_desk, save_post_office, set_service_area
 
 DEMO_PASSWORD = "bcci-demo-2026"
 
@@ -32,6 +32,23 @@ AGENCIES = [
     ("000.21.30.H01", "Trung tâm Phục vụ hành chính công phường Long Xuyên", Agency.Level.COMMUNE_CENTRE,
      "30307", "5 Lý Tự Trọng", "000.20.30.H01"),
 ]
+DESKS = [
+    # code, name, agency identifier, level, mode, commune code, hosting post office (mode 1)
+    ("MC-T91", "Trung tâm Phục vụ hành chính công tỉnh An Giang", "000.00.01.H01", OneStopDesk.Level.PROVINCIAL,
+     OneStopDesk.Mode.SECONDED, "30307", None),
+    ("MC-30307", "Trung tâm Phục vụ hành chính công phường Long Xuyên", "000.21.30.H01",
+     OneStopDesk.Level.COMMUNE, OneStopDesk.Mode.SECONDED, "30307", None),
+    ("MC-30316", "Bộ phận Một cửa phường Châu Đốc (tại Bưu cục Châu Đốc)", "000.00.01.H01",
+     OneStopDesk.Level.COMMUNE, OneStopDesk.Mode.AT_POST_OFFICE, "30316", "881000"),
+]
+SERVICE_AREAS = {
+    # post office: (communes it serves, desks it carries to)
+    "880000": (["30307", "30292", "30301"], ["MC-T91", "MC-30307"]),
+    "881000": (["30316"], ["MC-30316", "MC-T91"]),
+    "882000": (["30742"], ["MC-T91"]),
+    "881510": (["30313"], ["MC-T91"]),
+    "883210": (["30628"], ["MC-T91"]),
+}
 USERS = [
     # username, full name, role, unit
     ("giaodichvien", "Nguyễn Thị Lan", Role.COUNTER_CLERK, ("post_office", "880000")),
@@ -85,6 +102,24 @@ class Command(BaseCommand):
                     save_agency(obj)
                     changed += 1
                 agencies[ident] = obj
+            desks = {}
+            for code, name, agency, level, mode, commune, office in DESKS:
+                values = {"name": name, "agency": agencies[agency], "level": level, "mode": mode,
+                          "commune": communes[commune], "post_office": offices.get(office), "province": province}
+                obj = OneStopDesk.objects.filter(code=code).first() or OneStopDesk(code=code)
+                if obj.pk is None or not _same(obj, values):
+                    for k, v in values.items():
+                        setattr(obj, k, v)
+                    save_desk(obj)
+                    changed += 1
+                desks[code] = obj
+            for office, (served, carried) in SERVICE_AREAS.items():
+                post_office = offices[office]
+                before = (set(post_office.served_communes.values_list("code", flat=True)),
+                          set(post_office.carries_to.values_list("code", flat=True)))
+                if before != (set(served), set(carried)):
+                    set_service_area(post_office, [communes[c] for c in served], [desks[d] for d in carried])
+                    changed += 1
             for username, full_name, role, unit in USERS:
                 if User.objects.filter(username=username).exists():
                     continue
