@@ -28,7 +28,9 @@ migrate: venv
 
 demo: migrate
 	$(PY) manage.py load_units
+	$(PY) manage.py load_calendar_overrides
 	$(PY) manage.py load_demo
+	$(PY) manage.py enqueue_daily
 
 run: demo
 	@echo "Serving http://127.0.0.1:8000 with the task worker (Ctrl-C stops both)."

@@ -1,5 +1,6 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from workdays import views
+
 app_name = "workdays"
-urlpatterns = [path("", lambda r: HttpResponse(""), name="calendar")]
+urlpatterns = [path("", views.calendar_page, name="calendar")]
