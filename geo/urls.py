@@ -1,5 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from geo import views
+
 app_name = "geo"
-urlpatterns = [path("communes/", lambda r: HttpResponse(""), name="commune_search")]
+urlpatterns = [
+    path("communes/", views.commune_search, name="commune_search"),
+    path("resolve/", views.address_resolve, name="address_resolve"),
+]
