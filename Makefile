@@ -34,8 +34,8 @@ demo: migrate
 
 run: demo
 	@echo "Serving http://127.0.0.1:8000 with the task worker (Ctrl-C stops both)."
-	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py worker & \
+	@$(PY) manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv

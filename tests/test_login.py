@@ -31,3 +31,8 @@ def test_english_switch(client, ag_clerk):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
     assert 'lang="en"' in page
+
+
+def test_vietnamese_even_when_the_browser_asks_for_english(client, db):
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="vi"' in page
