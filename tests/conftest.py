@@ -12,7 +12,8 @@ PASSWORD = "Bcci-test-2026!"
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 
 @pytest.fixture
