@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Find Python >= 3.12 (3.13 preferred): on PATH first, then under pyenv.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test venv install migrate demo serve bench lint schema clean
+.PHONY: run test venv messages install migrate demo serve bench lint schema clean
 
 venv: $(STAMP)
 
@@ -21,9 +21,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# Compiled translations (.mo) are built from the committed .po files, never committed.
+messages: $(STAMP)
+	@$(PY) -m babel.messages.frontend compile -d locale -D django --statistics 2>&1 | grep -v "^compiling" || true
+
 install: venv
 
-migrate: venv
+migrate: venv messages
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
@@ -38,7 +42,7 @@ run: demo
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv
+test: venv messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
