@@ -15,6 +15,9 @@ def navigation(request):
     items.append((_("Cơ quan"), reverse("network:agency_list")))
     items.append((_("Một cửa"), reverse("network:desk_list")))
     items.append((_("Độ phủ"), reverse("network:coverage")))
+    items.append((_("Thủ tục"), reverse("catalog:search")))
+    if can_act(user, "manage_catalog"):
+        items.append((_("Nhập danh mục TTHC"), reverse("catalog_import:upload")))
 
     items.append((_("Đơn vị hành chính"), reverse("geo:commune_search")))
     items.append((_("Lịch làm việc"), reverse("workdays:calendar")))

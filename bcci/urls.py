@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("workdays.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("catalog.api_urls")),
+    path("", include("catalog.import_api")),
 ]
 
 urlpatterns = [

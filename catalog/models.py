@@ -1,6 +1,7 @@
 """The catalogue of administrative procedures (TTHC) each province publishes, with
 what may be received and returned by post (Decision 45/2016/QĐ-TTg, Art. 5)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -178,3 +179,58 @@ class FeeLine(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ImportBatch(models.Model):
+    """One upload of a province's list (.xlsx / .csv): previewed first, then committed
+    all-or-nothing by a background task (``catalog.tasks.run_import``).
+
+    While the task runs, its progress lives in a small file beside the upload (see
+    ``catalog.imports``) because the rows it writes are invisible to other connections
+    until its single transaction commits; ``processed_rows`` holds the final figure."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Đã kiểm tra, chờ nhập")
+        REJECTED = "rejected", _("Có lỗi, không nhập")
+        QUEUED = "queued", _("Đang chờ xử lý")
+        RUNNING = "running", _("Đang nhập")
+        COMMITTED = "committed", _("Đã nhập")
+        FAILED = "failed", _("Nhập thất bại")
+
+    province = models.ForeignKey("geo.Province", on_delete=models.PROTECT, related_name="import_batches",
+                                 verbose_name=_("tỉnh/thành phố"))
+    file = models.FileField(_("tệp"), upload_to="catalog/imports/")
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("người tải lên"))
+    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("người xác nhận nhập"))
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.PREVIEWED)
+    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
+    processed_rows = models.PositiveIntegerField(_("số dòng đã xử lý"), default=0)
+    report = models.JSONField(_("kết quả"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("thời điểm tải lên"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu nhập"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+
+    scope_paths = {"province": "province"}
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lần nhập danh mục")
+        verbose_name_plural = _("lần nhập danh mục")
+
+    def __str__(self):
+        return f"{self.original_name} ({self.province_id}, {self.get_status_display()})"
+
+    @property
+    def counts(self) -> dict:
+        return {key: self.report.get(key, 0) for key in ("added", "changed", "unchanged")}
+
+    @property
+    def errors(self) -> list[dict]:
+        return self.report.get("errors", [])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.COMMITTED, self.Status.FAILED, self.Status.REJECTED)

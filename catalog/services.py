@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scopes import can_act
 from audit.services import record_event
-from catalog.models import Field, FeeLine, Procedure, ProcedureVersion, RequiredDocument
+from catalog.models import FeeLine, Field, Procedure, ProcedureVersion, RequiredDocument
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 Skipped, saying so, where no Chromium is installed (`.ci/run` installs it)."""
 
-import os
 import shutil
 
 import pytest
@@ -18,10 +17,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def page():
+def page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the
     # test itself are safe here because they do not run concurrently with it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -64,6 +63,6 @@ def test_wrong_password_is_explained_in_vietnamese_and_english(page, live_server
 @pytest.mark.django_db(transaction=True)
 def test_language_switch_to_english(page, live_server, ag_clerk):
     page.goto(f"{live_server.url}/login/")
-    page.select_option("#lang-select", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
     assert page.get_attribute("html", "lang") == "en"

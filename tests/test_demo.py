@@ -11,8 +11,10 @@ from network.models import Agency, PostOffice
 
 
 @pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
         call_command("load_units", verbosity=0)
         out = StringIO()
         call_command("load_demo", stdout=out)

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(tmp_path, *args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TASK_BACKEND", "DEBUG")}
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TASK_BACKEND", "DEBUG",
+                                                                "DJANGO_ALLOW_ASYNC_UNSAFE")}
     full_env.update({"BCCI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "bcci.settings"}, **env)
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args], env=full_env, capture_output=True, text=True,

@@ -137,10 +137,21 @@ class Command(BaseCommand):
             admin = User.objects.filter(username="quantritinh", is_staff=True).first()
             if admin and grant_admin_permissions(admin):
                 changed += 1
+        changed += self.load_catalog(province)
         self.stdout.write(f"Demo data: {changed} change(s).")
-        self.stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, full_name, role, _unit in USERS:
             self.stdout.write(f"  {username:<14} {Role(role).label} — {full_name}")
+
+    def load_catalog(self, province) -> int:
+        """The sample An Giang procedure list (catalog/samples), through the import service.
+        A second run finds every row unchanged and writes nothing."""
+        from catalog.imports import SAMPLE_FILE, import_now
+
+        batch, counts = import_now(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name, province)
+        self.stdout.write(f"Catalogue (TTHC): {counts['added']} added, {counts['changed']} changed, "
+                          f"{counts['unchanged']} unchanged.")
+        return counts["added"] + counts["changed"] or (1 if batch else 0)
 
 
 def grant_admin_permissions(user) -> bool:
