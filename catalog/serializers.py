@@ -80,6 +80,8 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequiredDocument
         fields = ["position", "name", "kind", "count", "mandatory", "template"]
+        # Explicit bounds: the schema must not depend on the database's integer ranges.
+        extra_kwargs = {"position": {"max_value": 32767}, "count": {"max_value": 32767}}
 
 
 class FeeSerializer(serializers.ModelSerializer):
@@ -88,7 +90,8 @@ class FeeSerializer(serializers.ModelSerializer):
     class Meta:
         model = FeeLine
         fields = ["position", "code", "name", "kind", "amount", "formula", "collector"]
-        extra_kwargs = {"amount": {"help_text": "Whole đồng; null when the fee is a formula"}}
+        extra_kwargs = {"position": {"max_value": 32767},
+                        "amount": {"help_text": "Whole đồng; null when the fee is a formula"}}
 
 
 class VersionSerializer(serializers.ModelSerializer):
