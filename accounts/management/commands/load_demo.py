@@ -62,8 +62,14 @@ USERS = [
 ]
 
 
-def _same(obj, values):
-    return all(getattr(obj, k) == v for k, v in values.items())
+def _upsert(model, key: dict, service, values: dict):
+    """Create or update one demo row through its service function; (object, 1 if changed else 0)."""
+    obj = model.objects.filter(**key).first() or model(**key)
+    if obj.pk is not None and all(getattr(obj, k) == v for k, v in values.items()):
+        return obj, 0
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return service(obj), 1
 
 
 class Command(BaseCommand):
@@ -80,39 +86,22 @@ class Command(BaseCommand):
         communes = {c.code: c for c in Commune.objects.filter(province=province)}
         changed = 0
         with transaction.atomic():
-            offices = {}
+            offices, agencies, desks = {}, {}, {}
             for code, name, kind, commune, street, parent in POST_OFFICES:
-                values = {"name": name, "kind": kind, "province": province, "commune": communes[commune],
-                          "street": street, "parent": offices.get(parent)}
-                obj = PostOffice.objects.filter(code=code).first() or PostOffice(code=code)
-                if obj.pk is None or not _same(obj, values):
-                    for k, v in values.items():
-                        setattr(obj, k, v)
-                    save_post_office(obj)
-                    changed += 1
-                offices[code] = obj
-            agencies = {}
+                offices[code], n = _upsert(PostOffice, {"code": code}, save_post_office, {
+                    "name": name, "kind": kind, "province": province, "commune": communes[commune],
+                    "street": street, "parent": offices.get(parent)})
+                changed += n
             for ident, name, level, commune, street, parent in AGENCIES:
-                values = {"name": name, "level": level, "province": province, "commune": communes[commune],
-                          "street": street, "parent": agencies.get(parent)}
-                obj = Agency.objects.filter(identifier=ident).first() or Agency(identifier=ident)
-                if obj.pk is None or not _same(obj, values):
-                    for k, v in values.items():
-                        setattr(obj, k, v)
-                    save_agency(obj)
-                    changed += 1
-                agencies[ident] = obj
-            desks = {}
+                agencies[ident], n = _upsert(Agency, {"identifier": ident}, save_agency, {
+                    "name": name, "level": level, "province": province, "commune": communes[commune],
+                    "street": street, "parent": agencies.get(parent)})
+                changed += n
             for code, name, agency, level, mode, commune, office in DESKS:
-                values = {"name": name, "agency": agencies[agency], "level": level, "mode": mode,
-                          "commune": communes[commune], "post_office": offices.get(office), "province": province}
-                obj = OneStopDesk.objects.filter(code=code).first() or OneStopDesk(code=code)
-                if obj.pk is None or not _same(obj, values):
-                    for k, v in values.items():
-                        setattr(obj, k, v)
-                    save_desk(obj)
-                    changed += 1
-                desks[code] = obj
+                desks[code], n = _upsert(OneStopDesk, {"code": code}, save_desk, {
+                    "name": name, "agency": agencies[agency], "level": level, "mode": mode,
+                    "commune": communes[commune], "post_office": offices.get(office), "province": province})
+                changed += n
             for office, (served, carried) in SERVICE_AREAS.items():
                 post_office = offices[office]
                 before = (set(post_office.served_communes.values_list("code", flat=True)),
