@@ -31,6 +31,8 @@ def test_english_switch(client, ag_clerk):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
     assert 'lang="en"' in page
+    assert "Log out" in page and "Đăng xuất" not in page
+    assert "Hello" in page
 
 
 def test_vietnamese_even_when_the_browser_asks_for_english(client, db):
