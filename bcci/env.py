@@ -126,3 +126,36 @@ def secret_key(debug: bool, var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(64))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _parse_hhmm(text: str) -> tuple[int, int]:
+    hours, minutes = text.strip().split(":")
+    h, m = int(hours), int(minutes)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise ValueError(text)
+    return h, m
+
+
+def env_time(name: str, default: str) -> str:
+    raw = os.environ.get(name, default)
+    try:
+        _parse_hhmm(raw)
+    except ValueError:
+        raise _fail(name, raw, "giờ dạng HH:MM, ví dụ 16:00", "a time as HH:MM, e.g. 16:00") from None
+    return raw.strip()
+
+
+def env_sessions(name: str, default: str) -> str:
+    """Working sessions such as "07:30-11:30,13:00-17:00": ordered, non-overlapping."""
+    raw = os.environ.get(name, default)
+    try:
+        previous_end = (-1, -1)
+        for part in raw.split(","):
+            start, end = (_parse_hhmm(t) for t in part.split("-"))
+            if not previous_end < start < end:
+                raise ValueError(part)
+            previous_end = end
+    except ValueError:
+        raise _fail(name, raw, "các buổi HH:MM-HH:MM theo thứ tự, cách nhau bởi dấu phẩy",
+                    "ordered HH:MM-HH:MM sessions separated by commas") from None
+    return raw.strip()

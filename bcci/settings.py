@@ -16,7 +16,9 @@ from bcci.env import (
     env_int,
     env_list,
     env_redis_url,
+    env_sessions,
     env_str,
+    env_time,
     secret_key,
 )
 
@@ -173,8 +175,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Working-day calendar defaults (editable per date in the admin; see workdays)
-WORKDAY_SESSIONS = env_str("WORKDAY_SESSIONS", "07:30-11:30,13:00-17:00")
-WORKDAY_CUTOFF = env_str("WORKDAY_CUTOFF", "16:00")
+WORKDAY_SESSIONS = env_sessions("WORKDAY_SESSIONS", "07:30-11:30,13:00-17:00")
+WORKDAY_CUTOFF = env_time("WORKDAY_CUTOFF", "16:00")
+# How often a process re-checks the calendar version (override changes made elsewhere).
+WORKDAY_CACHE_SECONDS = env_int("WORKDAY_CACHE_SECONDS", 30, minimum=0)
 
 # Production hardening: on whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -30,6 +30,9 @@ def run_manage(tmp_path, *args, **env):
         ("REDIS_URL", "localhost:6379"),
         ("AXES_FAILURE_LIMIT", "many"),
         ("SECURE_HSTS_SECONDS", "-5"),
+        ("WORKDAY_CUTOFF", "25:00"),
+        ("WORKDAY_SESSIONS", "13:00-17:00,07:30-11:30"),
+        ("WORKDAY_CACHE_SECONDS", "soon"),
     ],
 )
 def test_bad_setting_stops_startup_naming_the_variable(tmp_path, name, value):
