@@ -9,7 +9,9 @@ from accounts.scopes import can_act
 from audit.services import record_event, snapshot
 
 USER_FIELDS = ["username", "first_name", "last_name", "email", "role", "post_office", "agency", "province",
-               "phone", "is_active", "is_staff"]
+               "phone", "is_active", "is_staff", "is_superuser"]
+# Roles only a national administrator may grant.
+NATIONAL_ONLY_ROLES = {"national_admin"}
 
 
 def _check_manager(actor, user):
@@ -19,6 +21,9 @@ def _check_manager(actor, user):
         raise PermissionDenied(_("Bạn không có quyền quản lý người dùng. / You may not manage users."))
     if actor.is_national:
         return
+    if user.is_superuser or user.role in NATIONAL_ONLY_ROLES or (user.role == "auditor" and not user.province_id):
+        raise PermissionDenied(_("Chỉ quản trị toàn quốc mới cấp được quyền này. / "
+                                 "Only a national administrator may grant this."))
     if user.province_id != actor.province_id:
         raise PermissionDenied(_("Người dùng ngoài phạm vi của bạn. / The user is outside your scope."))
     if actor.post_office_id and user.post_office_id != actor.post_office_id:
@@ -61,4 +66,22 @@ def set_password(user: User, password: str, actor=None) -> User:
         user.set_password(password)
         user.save(update_fields=["password"])
         record_event("accounts.password_set", user, actor)
+    return user
+
+
+def set_user_permissions(user: User, groups, permissions, actor=None) -> User:
+    """Set a user's groups and individual permissions (national administrators only)."""
+    if actor is not None and not actor.is_national:
+        raise PermissionDenied(_("Chỉ quản trị toàn quốc mới cấp được quyền này. / "
+                                 "Only a national administrator may grant this."))
+    groups, permissions = list(groups), list(permissions)
+    before = {"groups": sorted(g.name for g in user.groups.all()),
+              "permissions": sorted(p.codename for p in user.user_permissions.all())}
+    after = {"groups": sorted(g.name for g in groups), "permissions": sorted(p.codename for p in permissions)}
+    if before == after:
+        return user
+    with transaction.atomic():
+        user.groups.set(groups)
+        user.user_permissions.set(permissions)
+        record_event("accounts.permissions_set", user, actor, before=before, after=after)
     return user

@@ -66,7 +66,14 @@ from catalog.importer import (
     write_xlsx,
 )
 from catalog.models import FeeLine, Field, ImportBatch, Procedure, ProcedureVersion, RequiredDocument
-from catalog.services import VERSION_FIELDS, DocumentData, FeeData, VersionData, check_may_edit
+from catalog.services import (
+    VERSION_FIELDS,
+    DocumentData,
+    FeeData,
+    VersionData,
+    check_may_edit,
+    may_edit_national,
+)
 from geo.text import fold
 
 CHUNK = 500
@@ -384,8 +391,10 @@ def _write(rows: list[ParsedRow], plan: Plan, province, actor, batch: ImportBatc
     # Fields, then procedures: created or updated, the last row naming them wins.
     wanted_fields = {r.data.field_code: r.data.field_name for r in rows}
     Field.objects.bulk_create([Field(code=c, name=n) for c, n in wanted_fields.items() if c not in plan.fields])
-    Field.objects.bulk_update([Field(pk=plan.fields[c][0], code=c, name=n) for c, n in wanted_fields.items()
-                               if c in plan.fields and n and plan.fields[c][1] != n], ["name"], batch_size=CHUNK)
+    national = may_edit_national(actor)  # only they rename shared fields and procedures
+    renamed_fields = [Field(pk=plan.fields[c][0], code=c, name=n) for c, n in wanted_fields.items()
+                      if national and c in plan.fields and n and plan.fields[c][1] != n]
+    Field.objects.bulk_update(renamed_fields, ["name"], batch_size=CHUNK)
     field_ids = {}
     for chunk in _chunks(sorted(wanted_fields)):
         field_ids.update(Field.objects.filter(code__in=chunk).values_list("code", "pk"))
@@ -393,11 +402,15 @@ def _write(rows: list[ParsedRow], plan: Plan, province, actor, batch: ImportBatc
     Procedure.objects.bulk_create([Procedure(code=c, name=n, field_id=f, level=lv)
                                    for c, (n, f, lv) in wanted_procs.items() if c not in plan.procedures],
                                   batch_size=CHUNK)
-    Procedure.objects.bulk_update([
+    updated_procs = [
         Procedure(pk=plan.procedures[c][0], code=c, name=n, field_id=f, level=lv)
         for c, (n, f, lv) in wanted_procs.items()
-        if c in plan.procedures and plan.procedures[c][1:] != (n, f, lv)
-    ], ["name", "field", "level"], batch_size=CHUNK)
+        if national and c in plan.procedures and plan.procedures[c][1:] != (n, f, lv)
+    ]
+    Procedure.objects.bulk_update(updated_procs, ["name", "field", "level"], batch_size=CHUNK)
+    if renamed_fields or updated_procs:
+        record_event("catalog.national_entries_updated", batch, actor, after={
+            "fields": sorted(f.code for f in renamed_fields), "procedures": sorted(p.code for p in updated_procs)})
     proc_ids = {}
     for chunk in _chunks(list(wanted_procs)):
         proc_ids.update(Procedure.objects.filter(code__in=chunk).values_list("code", "pk"))

@@ -81,8 +81,24 @@ def version_data(version: ProcedureVersion) -> VersionData:
     )
 
 
+def content_key(data: VersionData) -> tuple:
+    """What a province publishes: the version's own fields, documents and fees. The national
+    attributes (procedure name, field, level) are not the province's to change."""
+    return (
+        tuple(getattr(data, name) for name in VERSION_FIELDS),
+        tuple((d.name, d.kind, d.count, d.mandatory) for d in data.documents),
+        tuple((f.name, f.kind, f.code, f.amount, f.formula, f.collector) for f in data.fees),
+    )
+
+
 def same_content(version: ProcedureVersion, data: VersionData) -> bool:
-    return asdict(version_data(version)) == asdict(data)
+    return content_key(version_data(version)) == content_key(data)
+
+
+def may_edit_national(actor) -> bool:
+    """Procedures and fields are shared by all provinces: only the system (loaders) and
+    national administrators change an existing one."""
+    return actor is None or actor.is_national
 
 
 def check_may_edit(actor, province_id: int):
@@ -130,13 +146,18 @@ def save_version(data: VersionData, province, actor=None, *, publish: bool = Tru
     _validate(data, province.pk)
     with transaction.atomic():
         fld, _created = Field.objects.get_or_create(code=data.field_code, defaults={"name": data.field_name})
-        if fld.name != data.field_name and data.field_name:
+        if fld.name != data.field_name and data.field_name and may_edit_national(actor):
+            record_event("catalog.field_renamed", fld, actor, before={"name": fld.name},
+                         after={"name": data.field_name})
             fld.name = data.field_name
             fld.save(update_fields=["name"])
         proc, _created = Procedure.objects.get_or_create(
             code=data.code, defaults={"name": data.name, "field": fld, "level": data.level}
         )
-        if (proc.name, proc.field_id, proc.level) != (data.name, fld.pk, data.level):
+        if (proc.name, proc.field_id, proc.level) != (data.name, fld.pk, data.level) and may_edit_national(actor):
+            record_event("catalog.procedure_updated", proc, actor,
+                         before={"name": proc.name, "field": proc.field.code, "level": proc.level},
+                         after={"name": data.name, "field": fld.code, "level": data.level})
             proc.name, proc.field, proc.level = data.name, fld, data.level
             proc.save()
         current = (

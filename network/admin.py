@@ -1,17 +1,46 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from accounts.scopes import visible
 from network.models import Agency, OneStopDesk, PostOffice
-from network.services import save_agency, save_desk, save_post_office
+from network.services import check_service_area, check_unit, save_agency, save_desk, save_post_office
 
 
 class ScopedServiceAdmin(admin.ModelAdmin):
-    """Admin that lists only the user's scope and saves through the service function."""
+    """Admin that lists only the user's scope, offers only in-scope choices, checks the
+    service's rules while validating the form (so bad input is a form error, not a 500)
+    and saves through the service function."""
 
     service = None
 
     def get_queryset(self, request):
         return visible(request.user, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if hasattr(db_field.related_model, "scope_paths"):
+            kwargs["queryset"] = visible(request.user, db_field.related_model._default_manager.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if hasattr(db_field.related_model, "scope_paths"):
+            kwargs["queryset"] = visible(request.user, db_field.related_model._default_manager.all())
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class ServiceCheckedForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                try:
+                    check_unit(self.instance)
+                    if "served_communes" in self.cleaned_data and "carries_to" in self.cleaned_data:
+                        check_service_area(self.instance, self.cleaned_data["served_communes"],
+                                           self.cleaned_data["carries_to"])
+                except ValidationError as exc:
+                    self._update_errors(exc)
+
+        return ServiceCheckedForm
 
     def save_model(self, request, obj, form, change):
         type(self).service(obj, actor=request.user)

@@ -16,17 +16,47 @@ AGENCY_FIELDS = ["identifier", "name", "level", "province", "commune", "parent",
                  "active"]
 
 
-def _check_commune(obj):
+def check_unit(obj):
+    """Rules shared by post offices, agencies and desks: the commune, the parent and the
+    hosting post office belong to the unit's province. Raises ValidationError by field."""
+    errors = {}
     if obj.commune_id and obj.commune.province_id != obj.province_id:
-        raise ValidationError({"commune": _("Xã/phường không thuộc tỉnh đã chọn. / "
-                                            "The commune is not in the chosen province.")})
+        errors["commune"] = _("Xã/phường không thuộc tỉnh đã chọn. / The commune is not in the chosen province.")
+    parent = getattr(obj, "parent", None)
+    if parent is not None and parent.province_id != obj.province_id:
+        errors["parent"] = _("Đơn vị cấp trên không thuộc tỉnh này. / The parent unit is not in this province.")
+    if isinstance(obj, OneStopDesk):
+        if obj.agency_id:
+            obj.province_id = obj.agency.province_id
+        if obj.mode == OneStopDesk.Mode.AT_POST_OFFICE and not obj.post_office_id:
+            errors["post_office"] = _("Mô hình 1 cần bưu cục nơi đặt bộ phận. / "
+                                      "Mode 1 needs the hosting post office.")
+        if obj.post_office_id and obj.post_office.province_id != obj.province_id:
+            errors["post_office"] = _("Bưu cục không thuộc tỉnh của cơ quan. / "
+                                      "The post office is not in the agency's province.")
+        if obj.level == OneStopDesk.Level.COMMUNE and not obj.commune_id:
+            errors["commune"] = _("Bộ phận cấp xã cần xã/phường. / A commune-level desk needs its commune.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_service_area(post_office, communes, desks):
+    errors = {}
+    if any(c.province_id != post_office.province_id for c in communes):
+        errors["served_communes"] = _("Có xã/phường ngoài tỉnh của bưu cục. / "
+                                      "A commune is outside the post office's province.")
+    if any(d.province_id != post_office.province_id for d in desks):
+        errors["carries_to"] = _("Có bộ phận một cửa ngoài tỉnh của bưu cục. / "
+                                 "A desk is outside the post office's province.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _save(obj, fields, actor, action, before):
     if actor is not None and not can_act(actor, "manage_network"):
         raise PermissionDenied(_("Bạn không có quyền quản lý mạng lưới. / You may not manage the network."))
     obj.full_clean()
-    _check_commune(obj)
+    check_unit(obj)
     if actor is not None and not actor.is_national and obj.province_id != actor.province_id:
         raise PermissionDenied(_("Đơn vị ngoài phạm vi tỉnh của bạn. / The unit is outside your province."))
     with transaction.atomic():
@@ -55,15 +85,6 @@ def save_desk(desk: OneStopDesk, actor=None) -> OneStopDesk:
     """Create or update a one-stop desk (Bộ phận Một cửa / TTPVHCC)."""
     if desk.agency_id:
         desk.province_id = desk.agency.province_id
-    errors = {}
-    if desk.mode == OneStopDesk.Mode.AT_POST_OFFICE and not desk.post_office_id:
-        errors["post_office"] = _("Mô hình 1 cần bưu cục nơi đặt bộ phận. / Mode 1 needs the hosting post office.")
-    if desk.post_office_id and desk.post_office.province_id != desk.province_id:
-        errors["post_office"] = _("Bưu cục không thuộc tỉnh của cơ quan. / The post office is in another province.")
-    if desk.level == OneStopDesk.Level.COMMUNE and not desk.commune_id:
-        errors["commune"] = _("Bộ phận cấp xã cần xã/phường. / A commune-level desk needs its commune.")
-    if errors:
-        raise ValidationError(errors)
     creating = desk.pk is None
     before = None if creating else snapshot(OneStopDesk.objects.get(pk=desk.pk), DESK_FIELDS)
     action = "network.desk_created" if creating else "network.desk_updated"
@@ -75,12 +96,7 @@ def set_service_area(post_office: PostOffice, communes, desks, actor=None) -> Po
     if actor is not None and not can_act(actor, "manage_network", post_office):
         raise PermissionDenied(_("Bạn không có quyền quản lý mạng lưới. / You may not manage the network."))
     communes, desks = list(communes), list(desks)
-    if any(c.province_id != post_office.province_id for c in communes):
-        raise ValidationError({"served_communes": _(
-            "Có xã/phường ngoài tỉnh của bưu cục. / A commune is outside the post office's province.")})
-    if any(d.province_id != post_office.province_id for d in desks):
-        raise ValidationError({"carries_to": _(
-            "Có bộ phận một cửa ngoài tỉnh của bưu cục. / A desk is outside the post office's province.")})
+    check_service_area(post_office, communes, desks)
     before = {"served_communes": sorted(post_office.served_communes.values_list("code", flat=True)),
               "carries_to": sorted(post_office.carries_to.values_list("code", flat=True))}
     after = {"served_communes": sorted(c.code for c in communes), "carries_to": sorted(d.code for d in desks)}

@@ -597,3 +597,10 @@ def test_api_schema_documents_the_calendar():
     assert "/api/v1/calendar/due-date/" in schema["paths"]
     days = schema["paths"]["/api/v1/calendar/days/"]["get"]
     assert {p["name"] for p in days["parameters"]} >= {"from", "to"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("year", ["2000", "-5", "1999", "abc", "2100"])
+def test_calendar_page_never_fails_on_an_odd_year(client, ag_clerk, year):
+    client.force_login(ag_clerk)
+    assert client.get(f"/calendar/?year={year}").status_code == 200

@@ -41,7 +41,8 @@ def _year(request):
         year = int(request.GET.get("year", ""))
     except ValueError:
         return timezone.localdate().year
-    return min(max(year, MIN_YEAR), MAX_YEAR)
+    # The first covered year has no "previous working day" before it: start one year later.
+    return min(max(year, MIN_YEAR + 1), MAX_YEAR)
 
 
 def _months(cal, year):
