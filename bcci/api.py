@@ -5,7 +5,6 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
 # DRF's own messages come in the active language only; give them in both, by error code.
 BILINGUAL_BY_CODE = {
     "required": "Trường này là bắt buộc. / This field is required.",
