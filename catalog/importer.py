@@ -502,8 +502,9 @@ def _parse_row(number: int, cells: dict, agencies: dict, province_id: int, field
             errors.append(_err(number, "agency", f"Không có cơ quan mã định danh «{ident}»",
                                f"no agency has the identifier «{ident}»"))
         elif agency[1] != province_id:
-            errors.append(_err(number, "agency", f"Cơ quan «{ident}» thuộc tỉnh khác",
-                               f"the agency «{ident}» belongs to another province"))
+            # Same words as an unknown agency: an import says nothing about other provinces.
+            errors.append(_err(number, "agency", f"Không có cơ quan mã định danh «{ident}» trong tỉnh này",
+                               f"no agency of this province has the identifier «{ident}»"))
             agency = None
 
     time = None

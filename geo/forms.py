@@ -17,5 +17,5 @@ class AddressResolveForm(forms.Form):
         label=_("Địa chỉ cũ (hoặc mới)"), max_length=500,
         widget=forms.TextInput(attrs={"placeholder": _("vd. 12 Trần Hưng Đạo, P. Mỹ Bình, TP Long Xuyên, An Giang"),
                                       "autocomplete": "off"}),
-        error_messages={"required": _("Hãy nhập địa chỉ.")},
+        error_messages={"required": _("Hãy nhập địa chỉ. / Please enter an address.")},
     )

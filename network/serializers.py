@@ -5,7 +5,25 @@ from geo.models import Commune, Province
 from network.models import Agency, OneStopDesk, PostOffice
 
 
-class UnitCodesMixin(serializers.Serializer):
+class ScopedChoicesMixin:
+    """Related staff-side objects (post offices, agencies, desks) are looked up within the
+    caller's scope only, so one of another province answers exactly like one that does not
+    exist. Provinces and communes are public reference data and are not filtered."""
+
+    def get_fields(self):
+        from accounts.scopes import visible
+
+        fields = super().get_fields()
+        request = self.context.get("request")
+        for field in fields.values():
+            queryset = getattr(field, "queryset", None)
+            if (request is not None and queryset is not None and hasattr(queryset.model, "scope_paths")
+                    and queryset.model._meta.app_label != "geo"):
+                field.queryset = visible(request.user, queryset)
+        return fields
+
+
+class UnitCodesMixin(ScopedChoicesMixin, serializers.Serializer):
     """Province and commune by their official codes, checked to belong together."""
 
     province_code = serializers.SlugRelatedField(
@@ -47,7 +65,7 @@ class AgencySerializer(UnitCodesMixin, serializers.ModelSerializer):
                   "email", "active"]
 
 
-class OneStopDeskSerializer(serializers.ModelSerializer):
+class OneStopDeskSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
     agency_identifier = serializers.SlugRelatedField(source="agency", slug_field="identifier",
                                                      queryset=Agency.objects.all())
     commune_code = serializers.SlugRelatedField(source="commune", slug_field="code", required=False,

@@ -292,7 +292,7 @@ def test_bad_rows_are_reported_with_row_and_column_and_nothing_is_committed(an_g
     }
     messages = {e["row"]: e["message"] for e in batch.errors}
     assert messages[4].startswith("Không có cơ quan mã định danh «000.99.99.H99» / ")
-    assert "thuộc tỉnh khác" in messages[5] and "another province" in messages[5]
+    assert "trong tỉnh này" in messages[5] and "of this province" in messages[5]
     assert "trùng với dòng 2" in messages[6]
     assert "không được âm" in messages[10] and "cannot be negative" in messages[10]
     assert batch.report["error_count"] == 13

@@ -122,3 +122,16 @@ def test_api_commune_must_be_in_the_province(client, ag_admin, an_giang, kon_tum
                            content_type="application/json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "commune_code"
+
+
+def test_api_a_foreign_agency_answers_like_an_unknown_one(client, ag_admin, qn_agency, long_xuyen):
+    client.force_login(ag_admin)
+    answers = []
+    for identifier in (qn_agency.identifier, "NO-SUCH-AGENCY"):
+        response = client.post("/api/v1/desks/", {"code": "MC-Z", "name": "Z", "agency_identifier": identifier,
+                                                  "level": "commune", "commune_code": long_xuyen.code},
+                               content_type="application/json")
+        answers.append((response.status_code, response.json()["errors"][0]["message"]))
+    assert answers[0][0] == answers[1][0] == 400
+    assert answers[0][1] == answers[1][1]
+    assert "Kon Tum" not in answers[0][1] and "Quảng Ngãi" not in answers[0][1]

@@ -144,19 +144,16 @@ class Command(BaseCommand):
 
 
 def grant_admin_permissions(user) -> bool:
-    """Let a provincial administrator use the admin for network, staff and calendar."""
+    """Let a provincial administrator use the admin for network, staff, calendar and catalogue."""
     from django.contrib.auth.models import Permission
 
-    from audit.services import record_event
+    from accounts.services import set_user_permissions
 
     wanted = Permission.objects.filter(
-        content_type__app_label__in=["network", "accounts", "workdays", "audit"],
+        content_type__app_label__in=["network", "accounts", "workdays", "audit", "catalog"],
         codename__regex=r"^(view|add|change)_",
     )
-    missing = wanted.exclude(pk__in=user.user_permissions.values("pk"))
-    codenames = sorted(missing.values_list("codename", flat=True))
-    if not codenames:
+    if not wanted.exclude(pk__in=user.user_permissions.values("pk")).exists():
         return False
-    user.user_permissions.add(*missing)
-    record_event("accounts.permissions_granted", user, None, after={"permissions": codenames})
+    set_user_permissions(user, user.groups.all(), [*user.user_permissions.all(), *wanted])
     return True
