@@ -32,7 +32,9 @@ class CalendarOverrideForm(forms.ModelForm):
         fields = ["date", "kind", "reason"]
 
     def validate_unique(self):
-        pass  # set_override updates the override of an existing date instead of failing
+        """No "date already exists" error: adding a date that has an override updates that
+        override through set_override (documented behaviour, tested)."""
+        return None
 
     def clean(self):
         data = super().clean()
