@@ -72,6 +72,7 @@ from catalog.services import (
     FeeData,
     VersionData,
     check_may_edit,
+    content_key,
     may_edit_national,
 )
 from geo.text import fold
@@ -119,14 +120,6 @@ def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
-
-def content_key(data: VersionData) -> tuple:
-    """What ``save_version`` compares once the procedure and field are up to date."""
-    return (
-        tuple(getattr(data, name) for name in VERSION_FIELDS),
-        tuple((d.name, d.kind, d.count, d.mandatory) for d in data.documents),
-        tuple((f.name, f.kind, f.code, f.amount, f.formula, f.collector) for f in data.fees),
-    )
 
 
 def _published(province) -> tuple[dict[int, tuple], dict[int, list], dict[int, list]]:
