@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     POST_OFFICE_MANAGER = "post_office_manager", _("Trưởng bưu cục")
     ONE_STOP_OFFICER = "one_stop_officer", _("Cán bộ Bộ phận Một cửa")
     AGENCY_PROCESSOR = "agency_processor", _("Chuyên viên xử lý")
+    CALL_CENTRE = "call_centre", _("Tổng đài viên")
     PROVINCIAL_ADMIN = "provincial_admin", _("Quản trị cấp tỉnh")
     NATIONAL_ADMIN = "national_admin", _("Quản trị toàn quốc")
     AUDITOR = "auditor", _("Kiểm toán viên")
@@ -19,7 +20,7 @@ class Role(models.TextChoices):
 
 POST_OFFICE_ROLES = {Role.COUNTER_CLERK, Role.POSTMAN, Role.POST_OFFICE_MANAGER}
 AGENCY_ROLES = {Role.ONE_STOP_OFFICER, Role.AGENCY_PROCESSOR}
-PROVINCE_ROLES = {Role.PROVINCIAL_ADMIN}
+PROVINCE_ROLES = {Role.PROVINCIAL_ADMIN, Role.CALL_CENTRE}
 
 
 class User(AbstractUser):

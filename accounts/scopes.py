@@ -23,14 +23,17 @@ from accounts.models import AGENCY_ROLES, POST_OFFICE_ROLES, Role
 
 # What each role may do, by action name. Later issues add their actions here.
 ROLE_ACTIONS: dict[str, set[str]] = {
-    Role.COUNTER_CLERK: {"view"},
-    Role.POSTMAN: {"view"},
-    Role.POST_OFFICE_MANAGER: {"view", "manage_staff"},
+    Role.COUNTER_CLERK: {"view", "take_in", "request_pickup"},
+    Role.POSTMAN: {"view", "take_in", "collect_pickup"},
+    Role.POST_OFFICE_MANAGER: {"view", "manage_staff", "take_in", "override_checklist", "cancel_dossier",
+                               "request_pickup", "assign_pickup", "collect_pickup", "manage_series"},
     Role.ONE_STOP_OFFICER: {"view"},
     Role.AGENCY_PROCESSOR: {"view"},
-    Role.PROVINCIAL_ADMIN: {"view", "manage_staff", "manage_network", "manage_calendar", "manage_catalog"},
+    Role.CALL_CENTRE: {"view", "request_pickup"},
+    Role.PROVINCIAL_ADMIN: {"view", "manage_staff", "manage_network", "manage_calendar", "manage_catalog",
+                            "manage_tariff", "manage_series"},
     Role.NATIONAL_ADMIN: {"view", "manage_staff", "manage_network", "manage_calendar", "manage_units",
-                          "manage_catalog"},
+                          "manage_catalog", "manage_tariff", "manage_series"},
     Role.AUDITOR: {"view", "view_audit"},
 }
 

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "network",
     "catalog",
     "accounts",
+    "postal",
+    "dossiers",
     "bcci",
 ]
 
@@ -180,6 +182,11 @@ WORKDAY_SESSIONS = env_sessions("WORKDAY_SESSIONS", "07:30-11:30,13:00-17:00")
 WORKDAY_CUTOFF = env_time("WORKDAY_CUTOFF", "16:00")
 # How often a process re-checks the calendar version (override changes made elsewhere).
 WORKDAY_CACHE_SECONDS = env_int("WORKDAY_CACHE_SECONDS", 30, minimum=0)
+
+# Working days a dossier may take from the receiving post office to the one-stop desk (the slip's
+# "expected arrival"): inside the province, and to another province.
+LEG_COUNTER_TO_DESK_DAYS = env_int("LEG_COUNTER_TO_DESK_DAYS", 1, minimum=0)
+LEG_COUNTER_TO_DESK_OTHER_PROVINCE_DAYS = env_int("LEG_COUNTER_TO_DESK_OTHER_PROVINCE_DAYS", 3, minimum=0)
 
 # Production hardening: on whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

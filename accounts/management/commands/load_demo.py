@@ -57,6 +57,7 @@ USERS = [
     ("motcua", "Phạm Thu Hà", Role.ONE_STOP_OFFICER, ("agency", "000.00.01.H01")),
     ("chuyenvien", "Võ Quốc Bảo", Role.AGENCY_PROCESSOR, ("agency", "000.00.12.H01")),
     ("quantritinh", "Huỳnh Ngọc Mai", Role.PROVINCIAL_ADMIN, ("province", "91")),
+    ("tongdai", "Lâm Thị Kim Ngân", Role.CALL_CENTRE, ("province", "91")),
     ("quantri", "Đặng Văn Quang", Role.NATIONAL_ADMIN, None),
     ("kiemtoan", "Bùi Thanh Xuân", Role.AUDITOR, ("province", "91")),
 ]
@@ -127,6 +128,8 @@ class Command(BaseCommand):
             if admin and grant_admin_permissions(admin):
                 changed += 1
         changed += self.load_catalog(province)
+        with transaction.atomic():
+            changed += load_postal_demo(province)
         self.stdout.write(f"Demo data: {changed} change(s).")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, full_name, role, _unit in USERS:
@@ -141,6 +144,52 @@ class Command(BaseCommand):
         self.stdout.write(f"Catalogue (TTHC): {counts['added']} added, {counts['changed']} changed, "
                           f"{counts['unchanged']} unchanged.")
         return counts["added"] + counts["changed"] or (1 if batch else 0)
+
+
+# Demo postage (đồng), national: the same for sending a dossier and returning a result.
+DEMO_RATES = {"same_commune": (16_000, 3_000), "same_province": (22_000, 4_000), "other_province": (32_000, 6_000)}
+# Demo S10 ranges: (post office, service, indicator, first serial, last serial).
+DEMO_SERIES = [
+    ("880000", "send_dossier", "EH", 10_000_000, 10_999_999),
+    ("880000", "return_result", "EK", 10_000_000, 10_999_999),
+    ("881000", "send_dossier", "EH", 11_000_000, 11_999_999),
+    ("881000", "return_result", "EK", 11_000_000, 11_999_999),
+    ("882000", "send_dossier", "EH", 12_000_000, 12_999_999),
+    ("882000", "return_result", "EK", 12_000_000, 12_999_999),
+    ("881510", "send_dossier", "EH", 13_000_000, 13_099_999),
+    ("883210", "send_dossier", "EH", 13_100_000, 13_199_999),
+]
+
+
+def load_postal_demo(province) -> int:
+    """National demo postage, S10 ranges for the demo post offices, and a free-return programme
+    for birth registration in An Giang (the seeds mention free returns). Idempotent."""
+    import datetime
+
+    from catalog.models import Procedure
+    from postal.models import FreeProgramme, ItemSeries, PostageRate
+    from postal.services import save_programme, save_rate, save_series
+
+    changed = 0
+    start = datetime.date(2025, 7, 1)
+    for service in ("send_dossier", "return_result"):
+        for zone, (base, step) in DEMO_RATES.items():
+            if not PostageRate.objects.filter(province=None, service=service, zone=zone).exists():
+                save_rate(PostageRate(service=service, zone=zone, base_amount=base, step_amount=step,
+                                      valid_from=start))
+                changed += 1
+    for office, service, indicator, first, last in DEMO_SERIES:
+        if not ItemSeries.objects.filter(indicator=indicator, first_serial=first).exists():
+            save_series(ItemSeries(post_office=PostOffice.objects.get(code=office), service=service,
+                                   indicator=indicator, first_serial=first, last_serial=last))
+            changed += 1
+    birth = Procedure.objects.filter(code="1.001612").first()
+    if birth and not FreeProgramme.objects.filter(province=province, procedure=birth).exists():
+        save_programme(FreeProgramme(
+            name="Trả kết quả đăng ký khai sinh miễn phí tại nhà", province=province, procedure=birth,
+            covers=FreeProgramme.Covers.RETURN, basis="Chương trình mẫu (dữ liệu demo)", valid_from=start))
+        changed += 1
+    return changed
 
 
 def grant_admin_permissions(user) -> bool:

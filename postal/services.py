@@ -1,0 +1,230 @@
+"""State changes of the post's numbers and money: item-id series, items, postage, receipts.
+
+Allocation (item ids, receipt numbers) locks one row (SELECT ... FOR UPDATE on PostgreSQL; SQLite
+transactions are IMMEDIATE, so writers are serialised) and happens inside the caller's transaction:
+if the intake fails, the number was never taken — no gaps, no reuse."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from audit.services import record_event, snapshot
+from postal import s10
+from postal.models import (
+    Custodian,
+    FreeProgramme,
+    Item,
+    ItemSeries,
+    ItemStatus,
+    PostageRate,
+    Receipt,
+    ReceiptCounter,
+    Service,
+    Zone,
+)
+
+SERIES_FIELDS = ["post_office", "service", "indicator", "first_serial", "last_serial", "next_serial", "active"]
+
+
+def save_series(series: ItemSeries, actor=None) -> ItemSeries:
+    """Create or change a serial range; ranges of one indicator never overlap (an id is never issued twice)."""
+    series.indicator = (series.indicator or "").upper()
+    if series.next_serial is None:
+        series.next_serial = series.first_serial
+    series.full_clean()
+    overlapping = ItemSeries.objects.filter(indicator=series.indicator, first_serial__lte=series.last_serial,
+                                            last_serial__gte=series.first_serial).exclude(pk=series.pk)
+    clash = overlapping.select_related("post_office").first()
+    if clash:
+        raise ValidationError({"first_serial": (
+            f"Dải số trùng với dải {clash} đã có. / The range overlaps the existing range {clash}.")})
+    with transaction.atomic():
+        before = None
+        if series.pk:
+            old = ItemSeries.objects.select_for_update().get(pk=series.pk)
+            if series.next_serial < old.next_serial:
+                raise ValidationError({"next_serial": (
+                    "Không được lùi số tiếp theo: số đã cấp không được cấp lại. / "
+                    "The next serial cannot go back: an issued id is never issued again.")})
+            before = snapshot(old, SERIES_FIELDS)
+        series.save()
+        record_event("postal.series_saved", series, actor, before, snapshot(series, SERIES_FIELDS))
+    return series
+
+
+def _series_for(post_office, service: str):
+    """The post office's active range with numbers left (a commune point may use its parent's)."""
+    offices = [post_office.pk]
+    if post_office.parent_id:
+        offices.append(post_office.parent_id)
+    for office_id in offices:
+        series = (ItemSeries.objects.select_for_update()
+                  .filter(post_office_id=office_id, service=service, active=True,
+                          next_serial__lte=F("last_serial"))
+                  .order_by("first_serial").first())
+        if series:
+            return series
+    raise ValidationError({"item_id": (
+        f"Bưu cục {post_office.code} chưa được cấp dải số hiệu bưu gửi còn số cho dịch vụ này. "
+        f"Đề nghị quản trị cấp dải số mới. / Post office {post_office.code} has no item-id range with numbers "
+        f"left for this service. Ask an administrator for a new range.")}, code="no_series")
+
+
+def allocate_item_id(post_office, service: str) -> tuple[ItemSeries, str]:
+    """Take the next S10 id from the post office's range. Call inside the transaction that uses it."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("allocate_item_id must run inside transaction.atomic()")
+    series = _series_for(post_office, service)
+    serial = series.next_serial
+    ItemSeries.objects.filter(pk=series.pk).update(next_serial=F("next_serial") + 1)
+    return series, s10.make(series.indicator, serial)
+
+
+def create_item(dossier, kind: str, service: str, *, post_office, actor=None, item_id: str = "",
+                seal_numbers=(), weight_grams=None) -> Item:
+    """A new package held by ``post_office``: its id allocated from a range, or a pre-printed id
+    (validated, never one already used)."""
+    series = None
+    if item_id:
+        item_id = s10.validate(item_id)
+        if Item.objects.filter(item_id=item_id).exists():
+            raise ValidationError({"item_id": (
+                f"Số hiệu {item_id} đã được dùng cho bưu gửi khác. / Item id {item_id} is already used.")})
+    else:
+        series, item_id = allocate_item_id(post_office, service)
+    item = Item.objects.create(
+        item_id=item_id, kind=kind, dossier=dossier, province_id=dossier.province_id,
+        origin_post_office=post_office, series=series, status=ItemStatus.PENDING,
+        custodian_kind=Custodian.POST_OFFICE, custodian_post_office=post_office,
+        seal_numbers=list(seal_numbers), weight_grams=weight_grams,
+    )
+    record_event("postal.item_created", item, actor, after={
+        "item_id": item.item_id, "kind": kind, "dossier": dossier.pk, "custodian": f"post_office:{post_office.pk}",
+        "seal_numbers": item.seal_numbers, "weight_grams": weight_grams})
+    return item
+
+
+# --- Postage ---------------------------------------------------------------------------------
+
+
+def zone_between(a, b) -> str:
+    """Zone between two communes (or None when a side is unknown: then the widest zone applies)."""
+    if a is None or b is None:
+        return Zone.OTHER_PROVINCE
+    if a.pk == b.pk:
+        return Zone.SAME_COMMUNE
+    if a.province_id == b.province_id:
+        return Zone.SAME_PROVINCE
+    return Zone.OTHER_PROVINCE
+
+
+def postage_rate(service: str, zone: str, province, on: datetime.date) -> PostageRate | None:
+    """The province's own rate if it has one, else the national rate, valid on ``on``."""
+    valid = (Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on)))
+    rates = PostageRate.objects.filter(valid, service=service, zone=zone)
+    return (rates.filter(province=province).order_by("-valid_from").first()
+            or rates.filter(province__isnull=True).order_by("-valid_from").first())
+
+
+def free_programme(service: str, province, procedure, on: datetime.date) -> FreeProgramme | None:
+    valid = (Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on)))
+    covering = Q(covers=FreeProgramme.Covers.BOTH) | Q(
+        covers=FreeProgramme.Covers.SEND if service == Service.SEND_DOSSIER else FreeProgramme.Covers.RETURN)
+    programmes = FreeProgramme.objects.filter(valid, covering, province=province).filter(
+        Q(procedure__isnull=True) | Q(procedure=procedure))
+    # A programme for the procedure itself is more specific than a province-wide one.
+    return programmes.order_by(F("procedure").desc(nulls_last=True), "-valid_from").first()
+
+
+@dataclass
+class PostageQuote:
+    service: str
+    zone: str
+    list_amount: int
+    amount: int
+    rate: PostageRate | None
+    programme: FreeProgramme | None
+
+
+def quote_postage(service: str, origin, destination, province, procedure, weight_grams=None,
+                  on: datetime.date | None = None) -> PostageQuote:
+    """Postage for one leg between two communes; a free programme makes the citizen's part 0."""
+    on = on or timezone.localdate()
+    zone = zone_between(origin, destination)
+    rate = postage_rate(service, zone, province, on)
+    if rate is None:
+        raise ValidationError({"postage": (
+            f"Chưa có biểu cước cho dịch vụ và vùng này ({service}, {zone}). Đề nghị quản trị nhập biểu cước. / "
+            f"No postage rate for this service and zone ({service}, {zone}). Ask an administrator to set one.")},
+            code="no_rate")
+    list_amount = rate.amount_for(weight_grams)
+    programme = free_programme(service, province, procedure, on)
+    return PostageQuote(service, zone, list_amount, 0 if programme else list_amount, rate, programme)
+
+
+# --- Receipts --------------------------------------------------------------------------------
+
+
+def next_receipt_number(post_office, year: int) -> int:
+    """Take the post office's next receipt number for the year. Call inside the receipt's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_receipt_number must run inside transaction.atomic()")
+    ReceiptCounter.objects.get_or_create(post_office=post_office, year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(post_office=post_office, year=year)
+    counter.last_number += 1
+    ReceiptCounter.objects.filter(pk=counter.pk).update(last_number=counter.last_number)
+    return counter.last_number
+
+
+def issue_receipt(dossier, *, post_office, payer_name: str, method: str, lines: list[dict], actor=None,
+                  payment_reference: str = "", at=None) -> Receipt:
+    """One receipt for what was paid now; ``lines``: {"kind", "label", "amount", "on_behalf"}."""
+    at = at or timezone.now()
+    year = timezone.localtime(at).year
+    postage = sum(line["amount"] for line in lines if not line.get("on_behalf"))
+    fees = sum(line["amount"] for line in lines if line.get("on_behalf"))
+    receipt = Receipt.objects.create(
+        post_office=post_office, year=year, number=next_receipt_number(post_office, year), dossier=dossier,
+        payer_name=payer_name, method=method, payment_reference=payment_reference, postage_amount=postage,
+        fee_amount=fees, total=postage + fees, lines=lines, issued_by=actor if getattr(actor, "pk", None) else None,
+        issued_at=at,
+    )
+    record_event("postal.receipt_issued", receipt, actor, after={
+        "code": receipt.code, "dossier": dossier.pk, "total": receipt.total, "method": method, "lines": lines})
+    return receipt
+
+
+# --- Tariff and programmes (administration) ----------------------------------------------------
+
+RATE_FIELDS = ["province", "service", "zone", "base_amount", "base_weight_grams", "step_amount",
+               "step_weight_grams", "valid_from", "valid_to"]
+PROGRAMME_FIELDS = ["name", "province", "procedure", "covers", "basis", "valid_from", "valid_to"]
+
+
+def _check_dates(obj):
+    if obj.valid_to and obj.valid_from and obj.valid_to < obj.valid_from:
+        raise ValidationError({"valid_to": "Ngày kết thúc trước ngày bắt đầu. / The end date is before the start."})
+
+
+def _save_admin(obj, fields, action, actor):
+    obj.full_clean()
+    _check_dates(obj)
+    with transaction.atomic():
+        before = snapshot(type(obj).objects.get(pk=obj.pk), fields) if obj.pk else None
+        obj.save()
+        record_event(action, obj, actor, before, snapshot(obj, fields))
+    return obj
+
+
+def save_rate(rate: PostageRate, actor=None) -> PostageRate:
+    return _save_admin(rate, RATE_FIELDS, "postal.rate_saved", actor)
+
+
+def save_programme(programme: FreeProgramme, actor=None) -> FreeProgramme:
+    return _save_admin(programme, PROGRAMME_FIELDS, "postal.programme_saved", actor)
