@@ -20,3 +20,6 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="one_answer_per_key")]
         indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self):
+        return f"{self.owner} {self.key}"

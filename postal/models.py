@@ -226,6 +226,9 @@ class ReceiptCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post_office", "year"], name="one_receipt_counter")]
 
+    def __str__(self):
+        return f"{self.post_office_id}/{self.year}: {self.last_number}"
+
 
 class Receipt(models.Model):
     """Biên lai — what the citizen paid: postage and fees collected on the agency's behalf.
