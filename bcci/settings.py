@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "accounts",
     "postal",
     "dossiers",
+    "notifications",
+    "pickups",
     "bcci",
 ]
 

@@ -13,6 +13,8 @@ api_v1 = [
     path("", include("audit.api_urls")),
     path("", include("catalog.api_urls")),
     path("", include("catalog.import_api")),
+    path("", include("dossiers.api_urls")),
+    path("", include("pickups.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +29,9 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("thu-tuc/", include(("catalog.public_urls", "catalog"), namespace="catalog")),
     path("catalog/import/", include(("catalog.import_urls", "catalog_import"), namespace="catalog_import")),
+    path("ho-so/", include("dossiers.urls")),
+    path("thu-gom/", include("pickups.urls")),
+    path("dat-lich-thu-gom/", include("pickups.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

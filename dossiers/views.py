@@ -1,0 +1,3 @@
+"""Clerk screens for intake (filled in by the intake UI work)."""
+
+urlpatterns = []

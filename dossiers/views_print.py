@@ -1,0 +1,3 @@
+"""PDF downloads: dossier slip, fee receipt, package label."""
+
+urlpatterns = []
