@@ -14,6 +14,10 @@ _SHAPE = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
 _INDICATOR = re.compile(r"^[A-Z]{2}$")
 
 
+def _error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def check_digit(serial: int | str) -> int:
     digits = f"{int(serial):08d}"
     if len(digits) != 8:
@@ -39,26 +43,24 @@ def validate(text: str, field: str = "item_id", *, country: str | None = COUNTRY
     """The normalised id, or a ValidationError naming ``field`` that says what is wrong."""
     value = normalise(text)
     if not value:
-        raise ValidationError({field: "Chưa nhập số hiệu bưu gửi. / The item id is missing."}, code="required")
+        raise _error(field, "Chưa nhập số hiệu bưu gửi. / The item id is missing.", "required")
     match = _SHAPE.match(value)
     if not match:
-        raise ValidationError({field: (
-            f"“{value[:20]}” không đúng dạng số hiệu S10 (2 chữ cái, 9 chữ số, 2 chữ cái, ví dụ EH000000015VN). / "
-            f"“{value[:20]}” is not an S10 item id (2 letters, 9 digits, 2 letters, e.g. EH000000015VN).")},
-            code="format")
+        raise _error(field, (
+            f"“{value[:20]}” không đúng dạng số hiệu S10 (2 chữ cái, 9 chữ số, 2 chữ cái, ví dụ EH000000014VN). / "
+            f"“{value[:20]}” is not an S10 item id (2 letters, 9 digits, 2 letters, e.g. EH000000014VN)."), "format")
     indicator, serial, digit, item_country = match.groups()
     expected = check_digit(serial)
     if int(digit) != expected:
-        raise ValidationError({field: (
+        raise _error(field, (
             f"Số hiệu {value} sai số kiểm tra: chữ số thứ 11 phải là {expected}, không phải {digit}. "
             f"Kiểm tra lại số đã nhập hoặc quét lại. / "
             f"Item id {value} has a wrong check digit: the 11th character should be {expected}, not {digit}. "
-            f"Check what was typed or scan again.")}, code="check_digit")
+            f"Check what was typed or scan again."), "check_digit")
     if country and item_country != country:
-        raise ValidationError({field: (
+        raise _error(field, (
             f"Số hiệu {value} không phải bưu gửi trong nước (mã nước {item_country}, cần {country}). / "
-            f"Item id {value} is not a domestic item (country {item_country}, expected {country}).")},
-            code="country")
+            f"Item id {value} is not a domestic item (country {item_country}, expected {country})."), "country")
     return value
 
 
