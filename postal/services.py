@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.scopes import can_act
 from audit.services import record_event, snapshot
 from postal import s10
 from postal.models import (
@@ -32,8 +33,20 @@ from postal.models import (
 SERIES_FIELDS = ["post_office", "service", "indicator", "first_serial", "last_serial", "next_serial", "active"]
 
 
-def save_series(series: ItemSeries, actor=None) -> ItemSeries:
-    """Create or change a serial range; ranges of one indicator never overlap (an id is never issued twice)."""
+def _check_may(actor, action: str, province_id):
+    """An administrative change by a person: the role's action, in their province (national rows:
+    national administrators only). ``actor=None`` is the system (demo loader, migrations)."""
+    if actor is None:
+        return
+    national = getattr(actor, "is_national", False)
+    if not can_act(actor, action) or (not national and (province_id is None or province_id != actor.province_id)):
+        raise PermissionDenied("Bạn không có quyền thay đổi mục này. / You may not change this.")
+
+
+def check_series(series: ItemSeries, actor=None):
+    """The rules of a serial range, without writing: ranges of one indicator never overlap (an id is never
+    issued twice) and the next serial never goes back."""
+    _check_may(actor, "manage_series", series.post_office.province_id if series.post_office_id else None)
     series.indicator = (series.indicator or "").upper()
     if series.next_serial is None:
         series.next_serial = series.first_serial
@@ -44,14 +57,23 @@ def save_series(series: ItemSeries, actor=None) -> ItemSeries:
     if clash:
         raise ValidationError({"first_serial": (
             f"Dải số trùng với dải {clash} đã có. / The range overlaps the existing range {clash}.")})
+    if series.pk:
+        old = ItemSeries.objects.get(pk=series.pk)
+        if series.next_serial < old.next_serial:
+            raise ValidationError({"next_serial": (
+                "Không được lùi số tiếp theo: số đã cấp không được cấp lại. / "
+                "The next serial cannot go back: an issued id is never issued again.")})
+
+
+def save_series(series: ItemSeries, actor=None) -> ItemSeries:
+    """Create or change a serial range (see check_series)."""
+    check_series(series, actor)
     with transaction.atomic():
         before = None
         if series.pk:
             old = ItemSeries.objects.select_for_update().get(pk=series.pk)
-            if series.next_serial < old.next_serial:
-                raise ValidationError({"next_serial": (
-                    "Không được lùi số tiếp theo: số đã cấp không được cấp lại. / "
-                    "The next serial cannot go back: an issued id is never issued again.")})
+            if series.next_serial < old.next_serial:  # taken meanwhile
+                series.next_serial = old.next_serial
             before = snapshot(old, SERIES_FIELDS)
         series.save()
         record_event("postal.series_saved", series, actor, before, snapshot(series, SERIES_FIELDS))
@@ -212,9 +234,19 @@ def _check_dates(obj):
         raise ValidationError({"valid_to": "Ngày kết thúc trước ngày bắt đầu. / The end date is before the start."})
 
 
+def check_rate(rate: PostageRate, actor=None):
+    _check_may(actor, "manage_tariff", rate.province_id)
+    rate.full_clean()
+    _check_dates(rate)
+
+
+def check_programme(programme: FreeProgramme, actor=None):
+    _check_may(actor, "manage_tariff", programme.province_id)
+    programme.full_clean()
+    _check_dates(programme)
+
+
 def _save_admin(obj, fields, action, actor):
-    obj.full_clean()
-    _check_dates(obj)
     with transaction.atomic():
         before = snapshot(type(obj).objects.get(pk=obj.pk), fields) if obj.pk else None
         obj.save()
@@ -223,8 +255,10 @@ def _save_admin(obj, fields, action, actor):
 
 
 def save_rate(rate: PostageRate, actor=None) -> PostageRate:
+    check_rate(rate, actor)
     return _save_admin(rate, RATE_FIELDS, "postal.rate_saved", actor)
 
 
 def save_programme(programme: FreeProgramme, actor=None) -> FreeProgramme:
+    check_programme(programme, actor)
     return _save_admin(programme, PROGRAMME_FIELDS, "postal.programme_saved", actor)

@@ -199,7 +199,7 @@ def grant_admin_permissions(user) -> bool:
     from accounts.services import set_user_permissions
 
     wanted = Permission.objects.filter(
-        content_type__app_label__in=["network", "accounts", "workdays", "audit", "catalog"],
+        content_type__app_label__in=["network", "accounts", "workdays", "audit", "catalog", "postal"],
         codename__regex=r"^(view|add|change)_",
     )
     if not wanted.exclude(pk__in=user.user_permissions.values("pk")).exists():
