@@ -57,3 +57,26 @@ def snapshot(obj, fields):
             value = value.pk
         data[name] = value
     return data
+
+
+def record_events(entries, actor=None, *, client: str = ""):
+    """Write many audit events at once (bulk operations such as a batch of scans): ``entries`` are
+    (action, obj, before, after) tuples. Same rules as record_event: inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_events must be called inside transaction.atomic()")
+    source = current_source()
+    has_actor = getattr(actor, "pk", None) is not None
+    label = actor.get_username() if has_actor else (client or "system")
+    types = {}
+    rows = []
+    for action, obj, before, after in entries:
+        model = type(obj)
+        if model not in types:
+            types[model] = ContentType.objects.get_for_model(model)
+        ids = _scope_ids(obj)
+        rows.append(AuditEvent(
+            action=action, actor=actor if has_actor else None, actor_label=label, content_type=types[model],
+            object_id=str(obj.pk), object_repr=str(obj)[:255], source_ip=source.ip, client=client or source.client,
+            before=_jsonable(before), after=_jsonable(after), province_id_scope=ids.get("province"),
+            post_office_id_scope=ids.get("post_office"), agency_id_scope=ids.get("agency")))
+    return AuditEvent.objects.bulk_create(rows, batch_size=500)

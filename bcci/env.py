@@ -74,6 +74,19 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def env_choice_list(name: str, default: list[str], choices: tuple[str, ...]) -> list[str]:
+    """A comma-separated list whose every item is one of ``choices`` (order kept, repeats dropped)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    items = list(dict.fromkeys(item.strip().lower() for item in raw.split(",") if item.strip()))
+    allowed = ", ".join(choices)
+    if not items or any(item not in choices for item in items):
+        raise _fail(name, raw, f"danh sách cách nhau bởi dấu phẩy, mỗi mục là một trong: {allowed}",
+                    f"a comma-separated list, each item one of: {allowed}")
+    return items
+
+
 def env_database(name: str, default: str) -> dict:
     import dj_database_url
 

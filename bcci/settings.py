@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from bcci.env import (
     env_bool,
     env_choice,
+    env_choice_list,
     env_database,
     env_int,
     env_list,
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "accounts",
     "postal",
     "dossiers",
+    "custody",
     "notifications",
     "pickups",
     "bcci",
@@ -189,6 +191,15 @@ WORKDAY_CACHE_SECONDS = env_int("WORKDAY_CACHE_SECONDS", 30, minimum=0)
 # "expected arrival"): inside the province, and to another province.
 LEG_COUNTER_TO_DESK_DAYS = env_int("LEG_COUNTER_TO_DESK_DAYS", 1, minimum=0)
 LEG_COUNTER_TO_DESK_OTHER_PROVINCE_DAYS = env_int("LEG_COUNTER_TO_DESK_OTHER_PROVINCE_DAYS", 3, minimum=0)
+
+# Notifications to citizens (one-time codes, pickup news): the transports tried in order for each message
+# until one accepts it (notifications.transports: "file" appends JSON lines to NOTIFY_OUTBOX_DIR/<date>.jsonl,
+# "console" logs). A failed send is retried NOTIFY_MAX_ATTEMPTS times in all, waiting NOTIFY_RETRY_SECONDS,
+# then twice as long each time.
+NOTIFY_TRANSPORTS = env_choice_list("NOTIFY_TRANSPORTS", ["file"], ("file", "console"))
+NOTIFY_OUTBOX_DIR = Path(env_str("NOTIFY_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60, minimum=0)
 
 # Production hardening: on whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("catalog.import_api")),
     path("", include("dossiers.api_urls")),
     path("", include("pickups.api_urls")),
+    path("", include("custody.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +32,8 @@ urlpatterns = [
     path("catalog/import/", include(("catalog.import_urls", "catalog_import"), namespace="catalog_import")),
     path("ho-so/", include("dossiers.urls")),
     path("thu-gom/", include("pickups.urls")),
+    path("buu-gui/", include("custody.urls")),
+    path("tra-cuu/", include("custody.public_urls")),
     path("dat-lich-thu-gom/", include("pickups.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

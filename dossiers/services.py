@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -159,11 +158,15 @@ def destination_desk(version: ProcedureVersion, post_office: PostOffice) -> OneS
 
 
 def expected_arrival(received_at, post_office: PostOffice, desk, version) -> datetime.datetime:
+    """When the package must reach the one-stop desk: the leg's limit (custody.LegLimit, else the settings)
+    on the working-day calendar."""
+    from custody.models import LegLimit
+    from custody.services import leg_days
     from workdays.calendar import add_working_days
 
-    same_province = (desk.province_id if desk else version.agency.province_id) == post_office.province_id
-    days = settings.LEG_COUNTER_TO_DESK_DAYS if same_province else settings.LEG_COUNTER_TO_DESK_OTHER_PROVINCE_DAYS
-    return add_working_days(received_at, days)
+    destination_province = desk.province_id if desk else version.agency.province_id
+    other = destination_province != post_office.province_id
+    return add_working_days(received_at, leg_days(LegLimit.Leg.POST_OFFICE_TO_DESK, post_office.province, other))
 
 
 @dataclass
@@ -435,8 +438,12 @@ def _create(data, actor, post_office, channel, submission_key, at, version, the_
         "missing_overridden": [m.text for m in missing], "override_reason": dossier.checklist_override_reason,
         "charges": the_quote.charges, "status": dossier.status})
     if sends:
-        create_item(dossier, Item.Kind.DOSSIER, Service.SEND_DOSSIER, post_office=post_office, actor=actor,
-                    item_id=data.item_id, seal_numbers=data.seal_numbers, weight_grams=data.weight_grams)
+        from custody.services import record_intake
+
+        item = create_item(dossier, Item.Kind.DOSSIER, Service.SEND_DOSSIER, post_office=post_office, actor=actor,
+                           item_id=data.item_id, seal_numbers=data.seal_numbers, weight_grams=data.weight_grams)
+        item.leg_due_at = dossier.expected_arrival
+        record_intake(item, actor, at)
     paid = [c for c in the_quote.charges if c["amount"] > 0]
     if paid:
         issue_receipt(dossier, post_office=post_office, payer_name=dossier.applicant_name,

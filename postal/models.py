@@ -114,6 +114,14 @@ class Item(models.Model):
                                        related_name="held_items")
     custodian_agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="held_items")
+    custodian_manifest = models.ForeignKey("custody.Manifest", on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="held_items")
+    returning = models.BooleanField(_("đang trả lại công dân"), default=False,
+                                    help_text="A dossier package sent back to the citizen (e.g. not eligible).")
+    last_event_at = models.DateTimeField(_("sự kiện gần nhất"), null=True, blank=True)
+    leg_started_at = models.DateTimeField(_("bắt đầu chặng"), null=True, blank=True)
+    leg_due_at = models.DateTimeField(_("hạn chặng"), null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(_("đã báo quá hạn lúc"), null=True, blank=True)
     seal_numbers = models.JSONField(_("số niêm phong"), default=list, blank=True)
     weight_grams = models.PositiveIntegerField(_("khối lượng (g)"), null=True, blank=True,
                                                validators=[MaxValueValidator(30_000)])
@@ -126,7 +134,8 @@ class Item(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("bưu gửi")
         verbose_name_plural = _("bưu gửi")
-        indexes = [models.Index(fields=["custodian_kind", "custodian_post_office", "status"])]
+        indexes = [models.Index(fields=["custodian_kind", "custodian_post_office", "status"]),
+                   models.Index(fields=["leg_due_at"])]
 
     def __str__(self):
         return self.item_id
@@ -138,6 +147,7 @@ class Item(models.Model):
             Custodian.POSTMAN: self.custodian_user,
             Custodian.DESK: self.custodian_desk,
             Custodian.AGENCY: self.custodian_agency,
+            Custodian.MANIFEST: self.custodian_manifest,
         }.get(self.custodian_kind)
 
 

@@ -63,7 +63,10 @@ def test_enqueue_daily_puts_the_calendar_refresh_on_the_configured_queue():
 
     out = StringIO()
     call_command("enqueue_daily", stdout=out)
-    result_id = out.getvalue().strip().rsplit(" ", 1)[-1]
-    result = task_backends["default"].get_result(result_id)
-    assert result.task.module_path == "workdays.tasks.refresh_calendar"
-    assert result.status == TaskResultStatus.READY
+    lines = out.getvalue().strip().splitlines()
+    paths = []
+    for line in lines:
+        result = task_backends["default"].get_result(line.rsplit(" ", 1)[-1])
+        assert result.status == TaskResultStatus.READY
+        paths.append(result.task.module_path)
+    assert paths == ["workdays.tasks.refresh_calendar", "custody.tasks.flag_overdue_items"]
