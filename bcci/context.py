@@ -11,6 +11,9 @@ def navigation(request):
     if not user or not user.is_authenticated:
         return {"nav_items": []}
     items = [(_("Trang chủ"), reverse("home"))]
+    if can_act(user, "take_in") and user.post_office_id:
+        items.append((_("Tiếp nhận hồ sơ"), reverse("dossiers:intake")))
+    items.append((_("Hồ sơ"), reverse("dossiers:list")))
     items.append((_("Bưu cục"), reverse("network:post_office_list")))
     items.append((_("Cơ quan"), reverse("network:agency_list")))
     items.append((_("Một cửa"), reverse("network:desk_list")))
