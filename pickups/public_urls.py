@@ -1,2 +1,3 @@
+from pickups.views_public import urlpatterns  # noqa: F401
+
 app_name = "pickup_public"
-urlpatterns = []

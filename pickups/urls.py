@@ -1,2 +1,3 @@
+from pickups.views import urlpatterns  # noqa: F401
+
 app_name = "pickups"
-urlpatterns = []
