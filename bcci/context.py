@@ -14,6 +14,12 @@ def navigation(request):
     if can_act(user, "take_in") and user.post_office_id:
         items.append((_("Tiếp nhận hồ sơ"), reverse("dossiers:intake")))
     items.append((_("Hồ sơ"), reverse("dossiers:list")))
+    if user.role == "postman":
+        items.append((_("Thu gom của tôi"), reverse("pickups:my_run")))
+    elif can_act(user, "assign_pickup"):
+        items.append((_("Điều phối thu gom"), reverse("pickups:dispatch")))
+    elif can_act(user, "request_pickup"):
+        items.append((_("Thu gom tại nhà"), reverse("pickups:list")))
     items.append((_("Bưu cục"), reverse("network:post_office_list")))
     items.append((_("Cơ quan"), reverse("network:agency_list")))
     items.append((_("Một cửa"), reverse("network:desk_list")))

@@ -160,6 +160,31 @@ TASKS = {"default": _TASK_BACKENDS[TASK_BACKEND], "database": _TASK_BACKENDS["da
          "rq": _TASK_BACKENDS["rq"]}
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 
+# Cache: holds the public tracking page's rate-limit counters (custody.tracking). "locmem" (default) is per
+# process: right for one process (runserver, tests); a deployment with several worker processes should share
+# the counters: "redis" (CACHE_REDIS_URL, best a database number other than the task queue's, e.g. /1) or
+# "database" (a table made by `manage.py createcachetable`).
+CACHE_BACKEND = env_choice("CACHE_BACKEND", "locmem", ("locmem", "database", "redis"))
+_CACHES = {
+    "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bcci",
+               "OPTIONS": {"MAX_ENTRIES": 100_000}},
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bcci_cache",
+                 "OPTIONS": {"MAX_ENTRIES": 100_000}},
+    "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+              "LOCATION": env_redis_url("CACHE_REDIS_URL", "redis://127.0.0.1:6379/1"), "KEY_PREFIX": "bcci"},
+}
+CACHES = {"default": _CACHES[CACHE_BACKEND]}
+
+# Public tracking page (/tra-cuu/, /api/v1/tracking/): lookups allowed per client address in a window, and
+# wrong "last 4 phone digits" allowed per dossier before its check is locked for TRACKING_PHONE_LOCK_SECONDS.
+TRACKING_IP_LIMIT = env_int("TRACKING_IP_LIMIT", 30, minimum=1)
+TRACKING_IP_WINDOW_SECONDS = env_int("TRACKING_IP_WINDOW_SECONDS", 600, minimum=1)
+TRACKING_PHONE_FAILURES = env_int("TRACKING_PHONE_FAILURES", 5, minimum=1)
+TRACKING_PHONE_LOCK_SECONDS = env_int("TRACKING_PHONE_LOCK_SECONDS", 3600, minimum=1)
+# Behind a reverse proxy that appends the client's address to X-Forwarded-For (and REMOTE_ADDR is the proxy's):
+# count lookups per the last address of that header.
+TRACKING_TRUST_X_FORWARDED_FOR = env_bool("TRACKING_TRUST_X_FORWARDED_FOR", False)
+
 # API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
