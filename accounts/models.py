@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     POSTMAN = "postman", _("Bưu tá")
     POST_OFFICE_MANAGER = "post_office_manager", _("Trưởng bưu cục")
     ONE_STOP_OFFICER = "one_stop_officer", _("Cán bộ Bộ phận Một cửa")
+    SECONDED_STAFF = "seconded_staff", _("Nhân viên bưu điện tại Bộ phận Một cửa")
     AGENCY_PROCESSOR = "agency_processor", _("Chuyên viên xử lý")
     CALL_CENTRE = "call_centre", _("Tổng đài viên")
     PROVINCIAL_ADMIN = "provincial_admin", _("Quản trị cấp tỉnh")
@@ -19,7 +20,7 @@ class Role(models.TextChoices):
 
 
 POST_OFFICE_ROLES = {Role.COUNTER_CLERK, Role.POSTMAN, Role.POST_OFFICE_MANAGER}
-AGENCY_ROLES = {Role.ONE_STOP_OFFICER, Role.AGENCY_PROCESSOR}
+AGENCY_ROLES = {Role.ONE_STOP_OFFICER, Role.AGENCY_PROCESSOR, Role.SECONDED_STAFF}
 PROVINCE_ROLES = {Role.PROVINCIAL_ADMIN, Role.CALL_CENTRE}
 
 
@@ -57,7 +58,7 @@ class User(AbstractUser):
             errors["agency"] = _("Vai trò này cần một cơ quan. / This role needs an agency.")
         if self.role in PROVINCE_ROLES and not self.province_id:
             errors["province"] = _("Vai trò này cần một tỉnh. / This role needs a province.")
-        if self.role not in POST_OFFICE_ROLES and self.post_office_id:
+        if self.role not in POST_OFFICE_ROLES and self.role != Role.SECONDED_STAFF and self.post_office_id:
             errors["post_office"] = _("Vai trò này không gắn với bưu cục. / This role is not bound to a post office.")
         if self.role not in AGENCY_ROLES and self.agency_id:
             errors["agency"] = _("Vai trò này không gắn với cơ quan. / This role is not bound to an agency.")
@@ -66,10 +67,10 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         # The province always follows the unit, so scope checks need one column.
-        if self.post_office_id:
-            self.province_id = self.post_office.province_id
-        elif self.agency_id:
+        if self.agency_id:
             self.province_id = self.agency.province_id
+        elif self.post_office_id:
+            self.province_id = self.post_office.province_id
         super().save(*args, **kwargs)
 
     @property

@@ -27,8 +27,9 @@ ROLE_ACTIONS: dict[str, set[str]] = {
     Role.POSTMAN: {"view", "take_in", "collect_pickup"},
     Role.POST_OFFICE_MANAGER: {"view", "manage_staff", "take_in", "override_checklist", "cancel_dossier",
                                "request_pickup", "assign_pickup", "collect_pickup", "manage_series"},
-    Role.ONE_STOP_OFFICER: {"view"},
-    Role.AGENCY_PROCESSOR: {"view"},
+    Role.ONE_STOP_OFFICER: {"view", "desk_reception", "process", "record_result", "hand_result", "digitise"},
+    Role.AGENCY_PROCESSOR: {"view", "process", "record_result", "digitise"},
+    Role.SECONDED_STAFF: {"view", "desk_reception", "hand_result", "digitise"},
     Role.CALL_CENTRE: {"view", "request_pickup"},
     Role.PROVINCIAL_ADMIN: {"view", "manage_staff", "manage_network", "manage_calendar", "manage_catalog",
                             "manage_tariff", "manage_series"},
@@ -45,6 +46,17 @@ def _paths(model) -> dict[str, str]:
     return paths
 
 
+def _any(path, value) -> Q:
+    """A path, or several (a dossier belongs to its deciding agency and to the agency of the desk that
+    receives it): the object is in scope through any of them."""
+    if isinstance(path, (list, tuple)):
+        q = Q(pk__in=[])
+        for one in path:
+            q |= Q(**{one: value})
+        return q
+    return Q(**{path: value})
+
+
 def scope_q(user, model) -> Q | None:
     """The filter for ``model`` rows that ``user`` may see; None means everything."""
     if not user or not user.is_authenticated or not user.is_active:
@@ -53,11 +65,11 @@ def scope_q(user, model) -> Q | None:
         return None
     paths = _paths(model)
     if user.role in POST_OFFICE_ROLES and user.post_office_id and "post_office" in paths:
-        return Q(**{paths["post_office"]: user.post_office_id})
+        return _any(paths["post_office"], user.post_office_id)
     if user.role in AGENCY_ROLES and user.agency_id and "agency" in paths:
-        return Q(**{paths["agency"]: user.agency_id})
+        return _any(paths["agency"], user.agency_id)
     if user.province_id:
-        return Q(**{paths["province"]: user.province_id})
+        return _any(paths["province"], user.province_id)
     return Q(pk__in=[])
 
 
@@ -98,4 +110,5 @@ def _resolve(obj, path: str):
 def unit_ids_of(obj) -> dict[str, int | None]:
     """The province / post office / agency ids an object belongs to (for audit events)."""
     paths = getattr(type(obj), "scope_paths", None) or {}
-    return {kind: _resolve(obj, path) for kind, path in paths.items()}
+    return {kind: _resolve(obj, path[0] if isinstance(path, (list, tuple)) else path)
+            for kind, path in paths.items()}

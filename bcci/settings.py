@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "postal",
     "dossiers",
     "custody",
+    "onestop",
     "notifications",
     "pickups",
     "bcci",
@@ -216,6 +217,11 @@ WORKDAY_CACHE_SECONDS = env_int("WORKDAY_CACHE_SECONDS", 30, minimum=0)
 # "expected arrival"): inside the province, and to another province.
 LEG_COUNTER_TO_DESK_DAYS = env_int("LEG_COUNTER_TO_DESK_DAYS", 1, minimum=0)
 LEG_COUNTER_TO_DESK_OTHER_PROVINCE_DAYS = env_int("LEG_COUNTER_TO_DESK_OTHER_PROVINCE_DAYS", 3, minimum=0)
+
+# One-stop desk: a dossier is "at risk" when less than this share of its legal time is left; scanned
+# documents (PDF, JPEG, PNG by their bytes) may be this large.
+ONESTOP_AT_RISK_PERCENT = env_int("ONESTOP_AT_RISK_PERCENT", 20, minimum=0)
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20, minimum=1) * 1024 * 1024
 
 # Notifications to citizens (one-time codes, pickup news): the transports tried in order for each message
 # until one accepts it (notifications.transports: "file" appends JSON lines to NOTIFY_OUTBOX_DIR/<date>.jsonl,

@@ -45,13 +45,41 @@ class ApplicantKind(models.TextChoices):
 
 class Status(models.TextChoices):
     RECEIVED = "received", _("Bưu chính đã tiếp nhận")
+    ACCEPTED = "accepted", _("Đã tiếp nhận, hẹn trả kết quả")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung hồ sơ")
+    REFUSED = "refused", _("Từ chối tiếp nhận")
+    PROCESSING = "processing", _("Đang giải quyết")
+    FINANCIAL_OBLIGATION = "financial_obligation", _("Chờ thực hiện nghĩa vụ tài chính")
+    STOPPED = "stopped", _("Dừng giải quyết")
+    WITHDRAWN = "withdrawn", _("Công dân rút hồ sơ")
+    PROCESSED = "processed", _("Đã có kết quả")
+    RESULT_RETURNED = "result_returned", _("Đã trả kết quả")
     CANCELLED = "cancelled", _("Đã hủy")
 
 
-# The explicit transition table: status -> statuses a dossier may move to. Later stages add theirs.
+S = Status
+# The explicit transition table: status -> statuses a dossier may move to. Anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
-    Status.RECEIVED: {Status.CANCELLED},
-    Status.CANCELLED: set(),
+    S.RECEIVED: {S.ACCEPTED, S.SUPPLEMENT_REQUESTED, S.REFUSED, S.WITHDRAWN, S.CANCELLED},
+    S.SUPPLEMENT_REQUESTED: {S.ACCEPTED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.REFUSED, S.WITHDRAWN,
+                             S.STOPPED},
+    S.ACCEPTED: {S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.WITHDRAWN, S.STOPPED},
+    S.PROCESSING: {S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.FINANCIAL_OBLIGATION, S.STOPPED, S.WITHDRAWN,
+                   S.PROCESSED},
+    S.FINANCIAL_OBLIGATION: {S.PROCESSING, S.STOPPED, S.WITHDRAWN},
+    S.PROCESSED: {S.RESULT_RETURNED},
+    S.REFUSED: set(),
+    S.STOPPED: set(),
+    S.WITHDRAWN: set(),
+    S.RESULT_RETURNED: set(),
+    S.CANCELLED: set(),
+}
+
+# TrangThaiHoSo of the national public service portal (1–10).
+PORTAL_STATUS: dict[str, int | None] = {
+    S.RECEIVED: 1, S.ACCEPTED: 2, S.REFUSED: 3, S.PROCESSING: 4, S.SUPPLEMENT_REQUESTED: 5,
+    S.FINANCIAL_OBLIGATION: 6, S.WITHDRAWN: 7, S.STOPPED: 8, S.PROCESSED: 9, S.RESULT_RETURNED: 10,
+    S.CANCELLED: None,
 }
 
 
@@ -108,10 +136,23 @@ class Dossier(models.Model):
     fee_total = models.PositiveBigIntegerField(_("phí, lệ phí thu hộ (đồng)"), default=0)
     amount_paid = models.PositiveBigIntegerField(_("đã thu (đồng)"), default=0)
     note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+
+    # The one-stop desk's side (onestop.services).
+    code = models.CharField(_("mã hồ sơ"), max_length=60, unique=True, null=True, blank=True,
+                            help_text=_("{mã định danh}-{yyMMdd}-{NNNN}, given when the desk accepts the dossier."))
+    accepted_at = models.DateTimeField(_("thời điểm tiếp nhận tại Một cửa"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("người tiếp nhận tại Một cửa"))
+    due_at = models.DateTimeField(_("hẹn trả kết quả"), null=True, blank=True)
+    original_due_at = models.DateTimeField(_("hẹn trả ban đầu"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("thời điểm có kết quả"), null=True, blank=True)
+    result_reference = models.CharField(_("số, ký hiệu kết quả"), max_length=255, blank=True)
+    result_fees_due = models.PositiveBigIntegerField(_("phí, lệ phí còn phải thu (đồng)"), default=0)
+    returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope_paths = {"province": "province", "post_office": "post_office", "agency": "agency"}
+    scope_paths = {"province": "province", "post_office": "post_office", "agency": ("agency", "desk__agency")}
 
     class Meta:
         ordering = ["-received_at"]
@@ -122,6 +163,7 @@ class Dossier(models.Model):
             models.Index(fields=["post_office", "-received_at"]),
             models.Index(fields=["agency", "status"]),
             models.Index(fields=["province", "received_at"]),
+            models.Index(fields=["agency", "due_at"]),
         ]
 
     def __str__(self):
@@ -134,6 +176,10 @@ class Dossier(models.Model):
     @property
     def outbound_item(self):
         return next((i for i in self.items.all() if i.kind == "dossier"), None)
+
+    @property
+    def portal_status(self) -> int | None:
+        return PORTAL_STATUS.get(self.status)
 
     @property
     def amount_due(self) -> int:

@@ -73,3 +73,44 @@ TEXTS.update({
         "body": "Bưu cục {post_office} có {count} bưu gửi quá thời hạn chặng: {items}. " + SIGNATURE,
     },
 })
+
+
+# The one-stop desk (onestop.services): what the citizen is told at each decision.
+TEXTS.update({
+    "dossier_accepted": {
+        "subject": "Hồ sơ {code} đã được tiếp nhận",
+        "body": "Hồ sơ {procedure} (mã tra cứu {tracking_code}) đã được tiếp nhận, mã hồ sơ {code}, hẹn trả kết quả "
+                "ngày {due}. " + SIGNATURE,
+    },
+    "supplement_requested": {
+        "subject": "Đề nghị bổ sung hồ sơ {tracking_code}",
+        "body": "Hồ sơ {procedure} (mã tra cứu {tracking_code}) cần bổ sung: {items}. Lý do: {reason}. Quý khách có "
+                "thể gửi hồ sơ bổ sung qua bưu điện. " + SIGNATURE,
+    },
+    "dossier_refused": {
+        "subject": "Hồ sơ {tracking_code} không được tiếp nhận",
+        "body": "Hồ sơ {procedure} (mã tra cứu {tracking_code}) không đủ điều kiện tiếp nhận. Lý do: {reason}. Hồ sơ sẽ "
+                "được gửi trả quý khách qua bưu điện. " + SIGNATURE,
+    },
+    "financial_obligation": {
+        "subject": "Thông báo nghĩa vụ tài chính, hồ sơ {code}",
+        "body": "Hồ sơ {code} cần thực hiện nghĩa vụ tài chính {amount} đồng trước khi giải quyết tiếp. " + SIGNATURE,
+    },
+    "dossier_extended": {
+        "subject": "Xin lỗi và gia hạn hồ sơ {code}",
+        "body": "Cơ quan xin lỗi vì chưa trả kết quả hồ sơ {code} đúng hẹn. Ngày hẹn mới: {due}. Lý do: {reason}. "
+                + SIGNATURE,
+    },
+    "dossier_stopped": {
+        "subject": "Dừng giải quyết hồ sơ {code}",
+        "body": "Hồ sơ {code} ({procedure}) đã dừng giải quyết. Lý do: {reason}. " + SIGNATURE,
+    },
+    "dossier_withdrawn": {
+        "subject": "Đã rút hồ sơ {tracking_code}",
+        "body": "Hồ sơ {procedure} (mã tra cứu {tracking_code}) đã được rút theo đề nghị của quý khách. " + SIGNATURE,
+    },
+    "result_ready": {
+        "subject": "Đã có kết quả hồ sơ {code}",
+        "body": "Hồ sơ {code} ({procedure}) đã có kết quả. Nhận qua bưu điện: {by_post}. " + SIGNATURE,
+    },
+})
