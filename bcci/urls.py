@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("dossiers.api_urls")),
     path("", include("pickups.api_urls")),
     path("", include("custody.api_urls")),
+    path("", include("onestop.api_urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("thu-gom/", include("pickups.urls")),
     path("buu-gui/", include("custody.urls")),
     path("tra-cuu/", include("custody.public_urls")),
+    path("mot-cua/", include("onestop.urls")),
     path("dat-lich-thu-gom/", include("pickups.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
