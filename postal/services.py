@@ -1,7 +1,8 @@
 """State changes of the post's numbers and money: item-id series, items, postage, receipts.
 
-Allocation (item ids, receipt numbers) locks one row (SELECT ... FOR UPDATE on PostgreSQL; SQLite
-transactions are IMMEDIATE, so writers are serialised) and happens inside the caller's transaction:
+Allocation (item ids, receipt numbers) locks one row (one UPDATE ... RETURNING that takes the number and
+keeps the row locked until the transaction ends; SQLite transactions are IMMEDIATE, so writers are
+serialised) and happens inside the caller's transaction:
 if the intake fails, the number was never taken — no gaps, no reuse."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -80,32 +81,61 @@ def save_series(series: ItemSeries, actor=None) -> ItemSeries:
     return series
 
 
-def _series_for(post_office, service: str):
-    """The post office's active range with numbers left (a commune point may use its parent's)."""
+SERIES_COLUMNS = ("id", "post_office", "service", "indicator", "first_serial", "last_serial", "next_serial",
+                  "active")
+
+
+def _take_serial(office_id: int, service: str) -> ItemSeries | None:
+    """Add one to the next serial of the office's first active range with numbers left, in one statement
+    (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35): the row stays locked until the transaction ends, and
+    no time passes between reading the number and taking it. The range as it is after the update, or None
+    when the office has no range with numbers left."""
+    meta, quote = ItemSeries._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    col = {name: quote(meta.get_field(name).column) for name in SERIES_COLUMNS}
+    pick = (f"SELECT {col['id']} FROM {table} WHERE {col['post_office']} = %s AND {col['service']} = %s "
+            f"AND {col['active']} = %s AND {col['next_serial']} <= {col['last_serial']} "
+            f"ORDER BY {col['first_serial']} LIMIT 1")
+    # The second test of next_serial is checked again on the row as it is once its lock is ours: a range
+    # that another transaction has just run out of is then left alone, and the pick is made again.
+    sql = (f"UPDATE {table} SET {col['next_serial']} = {col['next_serial']} + 1 WHERE {col['id']} = ({pick}) "
+           f"AND {col['next_serial']} <= {col['last_serial']} RETURNING {', '.join(col.values())}")
+    params = [office_id, service, True]
+    for _attempt in range(10):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row:
+            values = dict(zip(SERIES_COLUMNS, row, strict=True))
+            series = ItemSeries(id=values["id"], post_office_id=values["post_office"], service=values["service"],
+                                indicator=values["indicator"], first_serial=values["first_serial"],
+                                last_serial=values["last_serial"], next_serial=values["next_serial"],
+                                active=bool(values["active"]))
+            series._state.adding, series._state.db = False, connection.alias
+            return series
+        if not ItemSeries.objects.filter(post_office_id=office_id, service=service, active=True,
+                                         next_serial__lte=F("last_serial")).exists():
+            return None
+    return None
+
+
+def allocate_item_id(post_office, service: str) -> tuple[ItemSeries, str]:
+    """Take the next S10 id from the post office's range (a commune point may use its parent's). Call inside
+    the transaction that uses it: if it rolls back, the number was never taken. The range is returned as it
+    is after the allocation (its ``created_at`` is not read)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("allocate_item_id must run inside transaction.atomic()")
     offices = [post_office.pk]
     if post_office.parent_id:
         offices.append(post_office.parent_id)
     for office_id in offices:
-        series = (ItemSeries.objects.select_for_update()
-                  .filter(post_office_id=office_id, service=service, active=True,
-                          next_serial__lte=F("last_serial"))
-                  .order_by("first_serial").first())
+        series = _take_serial(office_id, service)
         if series:
-            return series
+            return series, s10.make(series.indicator, series.next_serial - 1)
     raise ValidationError({"item_id": (
         f"Bưu cục {post_office.code} chưa được cấp dải số hiệu bưu gửi còn số cho dịch vụ này. "
         f"Đề nghị quản trị cấp dải số mới. / Post office {post_office.code} has no item-id range with numbers "
         f"left for this service. Ask an administrator for a new range.")}, code="no_series")
-
-
-def allocate_item_id(post_office, service: str) -> tuple[ItemSeries, str]:
-    """Take the next S10 id from the post office's range. Call inside the transaction that uses it."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("allocate_item_id must run inside transaction.atomic()")
-    series = _series_for(post_office, service)
-    serial = series.next_serial
-    ItemSeries.objects.filter(pk=series.pk).update(next_serial=F("next_serial") + 1)
-    return series, s10.make(series.indicator, serial)
 
 
 def create_item(dossier, kind: str, service: str, *, post_office, actor=None, item_id: str = "",
@@ -149,9 +179,10 @@ def zone_between(a, b) -> str:
 def postage_rate(service: str, zone: str, province, on: datetime.date) -> PostageRate | None:
     """The province's own rate if it has one, else the national rate, valid on ``on``."""
     valid = (Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on)))
-    rates = PostageRate.objects.filter(valid, service=service, zone=zone)
-    return (rates.filter(province=province).order_by("-valid_from").first()
-            or rates.filter(province__isnull=True).order_by("-valid_from").first())
+    rates = PostageRate.objects.filter(valid, Q(province=province) | Q(province__isnull=True), service=service,
+                                       zone=zone)
+    # One query: the province's rows (province set) sort before the national ones (province null).
+    return rates.order_by(F("province").asc(nulls_last=True), "-valid_from").first()
 
 
 def free_programme(service: str, province, procedure, on: datetime.date) -> FreeProgramme | None:
@@ -197,11 +228,24 @@ def next_receipt_number(post_office, year: int) -> int:
     """Take the post office's next receipt number for the year. Call inside the receipt's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_receipt_number must run inside transaction.atomic()")
-    ReceiptCounter.objects.get_or_create(post_office=post_office, year=year)
-    counter = ReceiptCounter.objects.select_for_update().get(post_office=post_office, year=year)
-    counter.last_number += 1
-    ReceiptCounter.objects.filter(pk=counter.pk).update(last_number=counter.last_number)
-    return counter.last_number
+    number = _bump_receipt_counter(post_office.pk, year)
+    if number is None:  # the post office's first receipt of the year
+        ReceiptCounter.objects.get_or_create(post_office=post_office, year=year)
+        number = _bump_receipt_counter(post_office.pk, year)
+    return number
+
+
+def _bump_receipt_counter(post_office_id: int, year: int) -> int | None:
+    """Add one to the counter and read it back in one statement (UPDATE … RETURNING, PostgreSQL and SQLite ≥
+    3.35); the row stays locked until the transaction ends. None when the counter does not exist yet."""
+    meta, quote = ReceiptCounter._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    last, office, year_col = (quote(meta.get_field(name).column) for name in ("last_number", "post_office", "year"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {office} = %s AND {year_col} = %s "
+                       f"RETURNING {last}", [post_office_id, year])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def issue_receipt(dossier, *, post_office, payer_name: str, method: str, lines: list[dict], actor=None,
