@@ -250,3 +250,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 AXES_VERBOSE = False
+
+# --- Scanned documents' storage (issue #6, onestop.storage) -------------------------------------------
+# STORAGE_BACKEND=file (default: files under MEDIA_ROOT) or s3 (an S3-compatible bucket through
+# django-storages: S3_BUCKET, S3_ENDPOINT_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION). A bad or
+# missing value stops start-up naming the variable.
+from onestop.storage import default_storage_settings, storage_backend  # noqa: E402
+
+STORAGE_BACKEND = storage_backend()
+STORAGES["default"] = default_storage_settings()

@@ -131,7 +131,13 @@ def remaining(dossier: Dossier, now=None) -> datetime.timedelta | None:
 
     if dossier.due_at is None:
         return None
-    return working_time_between(now or timezone.now(), dossier.due_at)
+    now = now or timezone.now()
+    if dossier.status in (S.SUPPLEMENT_REQUESTED, S.FINANCIAL_OBLIGATION):
+        # The clock stands still while paused: the time left is what was left when the pause began.
+        pause = next((p for p in dossier.pauses.all() if p.ended_at is None), None)
+        if pause is not None and pause.started_at < now:
+            now = pause.started_at
+    return working_time_between(now, dossier.due_at)
 
 
 def allowed_time(dossier: Dossier) -> datetime.timedelta | None:
@@ -168,12 +174,58 @@ def next_code(agency, at) -> str:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_code must run inside transaction.atomic()")
     day = timezone.localtime(at).date()
-    CodeCounter.objects.get_or_create(agency=agency, day=day)
-    counter = CodeCounter.objects.select_for_update().get(agency=agency, day=day)
-    if counter.last >= MAX_SEQUENCE:
+    _release_the_counter_at_commit()
+    number = _bump_code_counter(agency.pk, day)
+    if number is None:  # the agency's first code of the day (or the day is full)
+        CodeCounter.objects.bulk_create([CodeCounter(agency=agency, day=day)], ignore_conflicts=True)
+        number = _bump_code_counter(agency.pk, day)
+    if number is None:
         raise ValidationError({"code": _b("Đã hết số hồ sơ trong ngày (9999).", "No codes left today (9999).")})
-    CodeCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    return f"{agency.identifier}-{day:%y%m%d}-{counter.last + 1:04d}"
+    return f"{agency.identifier}-{day:%y%m%d}-{number:04d}"
+
+
+def _release_the_counter_at_commit() -> None:
+    """PostgreSQL: the counter's row lock is held until the transaction ends, so the codes of one unit are
+    given one transaction after the other; with a synchronous commit each of them would keep the lock while
+    the commit record is written to disk. The transaction commits asynchronously instead (the lock goes as soon
+    as the commit is recorded), and right after it, before the caller goes on, a tiny synchronous commit waits
+    until the WAL up to it — the acceptance's commit included — is flushed (and replicated, as the server's
+    synchronous_commit asks). Many acceptances share one flush; none is answered before it is durable, and if
+    the server fails in between, the code and the acceptance are lost together (no gap, no code shown)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    if any(hook is _wait_for_wal_flush for _sids, hook, _robust in connection.run_on_commit):
+        return  # already arranged in this transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    transaction.on_commit(_wait_for_wal_flush)
+
+
+def _wait_for_wal_flush() -> None:
+    """A transaction with an id and one WAL record, committed synchronously (autocommit): it returns once the
+    WAL up to its commit — everything committed before it on this server — is on disk."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_logical_emit_message(true, 'bcci.flush', '')")
+
+
+def _bump_code_counter(agency_id: int, day: datetime.date) -> int | None:
+    """Take the day's next number in one statement (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35): the
+    counter's row stays locked until the caller's transaction ends, so numbers are consecutive and never
+    shared. None when the counter does not exist yet or has reached MAX_SEQUENCE."""
+    from django.db import connection
+
+    meta, quote = CodeCounter._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    last, agency_col, day_col = (quote(meta.get_field(name).column) for name in ("last", "agency", "day"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {agency_col} = %s AND {day_col} = %s "
+                       f"AND {last} < %s RETURNING {last}",
+                       [agency_id, meta.get_field("day").get_db_prep_value(day, connection), MAX_SEQUENCE])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _package_at_desk(dossier: Dossier) -> Item | None:
@@ -283,6 +335,13 @@ def receive_supplement(dossier: Dossier, actor, *, at=None) -> Dossier:
                     f"The supplement package {item.item_id} has not reached the desk.")})
         request.status, request.answered_at, request.answered_by = SupplementRequest.Status.ANSWERED, at, actor
         request.save()
+        if request.item_id and request.item.status == ItemStatus.AT_ONE_STOP_DESK:
+            # The desk hands the supplement package to the agency, as it does the dossier's on acceptance.
+            from custody.services import move
+
+            package = Item.objects.select_for_update().get(pk=request.item_id)
+            move(package, ItemStatus.RECEIVED_BY_AGENCY, Custodian.AGENCY, locked.agency, actor=actor,
+                 source="system", at=at, unit=locked.desk, unit_kind="desk" if locked.desk_id else "")
         record_event("onestop.supplement_received", locked, actor, after={"number": request.number})
         pause = locked.pauses.filter(ended_at__isnull=True).first()
         if pause:
@@ -350,6 +409,14 @@ def hand_off(dossier: Dossier, actor, *, to_user=None, to_label: str = "", task:
     at = at or timezone.now()
     with transaction.atomic():
         dossier = _lock(dossier, S.PROCESSING)
+        if dossier.status not in (S.ACCEPTED, S.PROCESSING):
+            # Waiting for a supplement or a financial obligation: those steps end the wait, not a hand-off
+            # (which would leave the clock paused and the request open).
+            raise ValidationError({"status": _b(
+                f"Hồ sơ đang “{dossier.get_status_display()}”: chỉ chuyển xử lý hồ sơ đã tiếp nhận hoặc đang "
+                "giải quyết.",
+                f"The dossier is “{dossier.status}”: only an accepted dossier or one in progress is handed on.")},
+                code="transition")
         current = _open_step(dossier)
         if current:
             current.done_at = at
@@ -589,3 +656,147 @@ def attach(dossier: Dossier, actor, upload, *, kind: str = Attachment.Kind.SCAN,
                                                                 "content_type": content_type, "size": len(data),
                                                                 "sha256": digest})
     return attachment
+
+
+# --- Supplement by post (issue #6) ----------------------------------------------------------------------
+#
+# The citizen answers a request to supplement (form 02) at a post office: the clerk takes the package in as
+# a new item of kind "supplement", linked to the open request; it travels on a manifest to the desk like the
+# dossier did, and the desk's ``receive_supplement`` needs it there.
+#
+# Which post offices may take it in: any post office of the dossier's province (and the one that took the
+# dossier in, wherever it is). The citizen holds form 02 with the tracking code — 12 random characters,
+# unguessable — and may no longer live near the first post office; every post office of the province sends
+# manifests towards the province's one-stop desks, while one of another province does not. So the clerk's
+# usual scope (their own post office's dossiers) is widened to the province for this one step, and only for
+# a dossier waiting for a supplement.
+
+
+def supplement_counter_dossiers(actor, *, waiting_only: bool = True):
+    """Dossiers whose supplement ``actor`` may take in at their post office: those their post office took in,
+    and the province's dossiers waiting for a supplement (``waiting_only=False``: all of the province's)."""
+    from django.db.models import Q
+
+    office_id = getattr(actor, "post_office_id", None)
+    if not office_id or not can_act(actor, "take_in"):
+        return Dossier.objects.none()
+    province = Q(province_id=actor.post_office.province_id)
+    if waiting_only:
+        province &= Q(status=S.SUPPLEMENT_REQUESTED)
+    return Dossier.objects.filter(Q(post_office_id=office_id) | province)
+
+
+def supplement_postage(dossier: Dossier, post_office, weight_grams=None, on=None):
+    """Send postage from the post office to the dossier's desk (free programmes applied), as at intake."""
+    from postal.models import Service
+    from postal.services import quote_postage
+
+    desk = dossier.desk
+    destination = (desk.commune if desk and desk.commune_id else None) or dossier.agency.commune
+    return quote_postage(Service.SEND_DOSSIER, post_office.commune, destination, dossier.province,
+                         dossier.procedure, weight_grams, on)
+
+
+def take_in_supplement(dossier: Dossier, actor, *, seal_numbers, payment_method, payment_reference: str = "",
+                       weight_grams=None, item_id: str = "", at=None) -> Item:
+    """A clerk takes in the supplement package for a dossier waiting for one: a new item of kind
+    "supplement" held by the clerk's post office (its S10 id allocated, or a pre-printed one), its intake
+    event and leg time to the desk, linked to the open request; the send postage charged (a receipt when
+    anything is paid). The item carries ``charge`` and ``receipt`` (None when nothing was paid)."""
+    from custody.models import UnitKind
+    from custody.services import leg_due, record_intake
+    from dossiers.models import Charge
+    from dossiers.validators import validate_seal
+    from postal import s10
+    from postal.models import PaymentMethod, Service
+    from postal.services import create_item, issue_receipt
+
+    if not can_act(actor, "take_in"):
+        raise PermissionDenied(_b("Bạn không có quyền tiếp nhận hồ sơ.", "You are not allowed to take in dossiers."))
+    post_office = actor.post_office if getattr(actor, "post_office_id", None) else None
+    if post_office is None:
+        raise ValidationError({"post_office": _b("Tài khoản không gắn với bưu cục nào.",
+                                                 "This account belongs to no post office.")})
+    if not supplement_counter_dossiers(actor, waiting_only=False).filter(pk=dossier.pk).exists():
+        raise PermissionDenied(_b("Hồ sơ thuộc tỉnh khác: chỉ bưu cục trong tỉnh nhận hồ sơ bổ sung.",
+                                  "The dossier belongs to another province: only its post offices take the "
+                                  "supplement in."))
+    if not post_office.active or not post_office.accepts_dossiers:
+        raise ValidationError({"post_office": _b(f"Bưu cục {post_office.code} không tiếp nhận hồ sơ TTHC.",
+                                                 f"Post office {post_office.code} does not take in dossiers.")})
+    errors: dict[str, list[str]] = {}
+    seals = []
+    for raw in seal_numbers or ():
+        if (raw or "").strip():
+            try:
+                seals.append(validate_seal(raw))
+            except ValidationError as exc:
+                errors.setdefault("seal_numbers", []).extend(exc.messages)
+    if not seals and "seal_numbers" not in errors:
+        errors["seal_numbers"] = [_b("Nhập số niêm phong của túi hồ sơ bổ sung.",
+                                     "Enter the supplement package's seal number.")]
+    if len(seals) > 10 or len(set(seals)) != len(seals):
+        errors.setdefault("seal_numbers", []).append(_b("Số niêm phong bị trùng hoặc quá nhiều (tối đa 10).",
+                                                        "Seal numbers repeat or are too many (at most 10)."))
+    if weight_grams is not None and (not isinstance(weight_grams, int) or not 0 < weight_grams <= 30_000):
+        errors["weight_grams"] = [_b("Khối lượng từ 1 đến 30 000 g.", "Weight between 1 and 30,000 g.")]
+    if (item_id or "").strip():
+        try:
+            item_id = s10.validate(item_id, "item_id")
+        except ValidationError as exc:
+            errors.setdefault("item_id", []).extend(exc.messages)
+    else:
+        item_id = ""
+    if errors:
+        raise ValidationError(errors)
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = (Dossier.objects.select_for_update(of=("self",))
+                  .select_related("desk__commune", "agency__commune", "province", "procedure").get(pk=dossier.pk))
+        request = (SupplementRequest.objects.select_for_update()
+                   .filter(dossier=locked, status=SupplementRequest.Status.OPEN).order_by("-number").first())
+        if locked.status != S.SUPPLEMENT_REQUESTED or request is None:
+            raise ValidationError({"status": _b("Hồ sơ không chờ bổ sung.",
+                                                "The dossier is not waiting for a supplement.")})
+        if request.item_id:
+            taken = Item.objects.get(pk=request.item_id)
+            raise ValidationError({"item_id": _b(
+                f"Hồ sơ bổ sung lần {request.number} đã được tiếp nhận (bưu gửi {taken.item_id}).",
+                f"Supplement #{request.number} was already taken in (item {taken.item_id}).")})
+        if locked.desk is None:
+            raise ValidationError({"desk": _b("Hồ sơ không có Bộ phận Một cửa nhận.", "The dossier has no desk.")})
+        postage = supplement_postage(locked, post_office, weight_grams, timezone.localdate(at))
+        if postage.amount > 0 and payment_method not in PaymentMethod.values:
+            raise ValidationError({"payment_method": _b(
+                "Chọn hình thức thanh toán: tiền mặt, chuyển khoản hoặc QR.",
+                "Choose how the citizen pays: cash, transfer or QR.")})
+        item = create_item(locked, Item.Kind.SUPPLEMENT, Service.SEND_DOSSIER, post_office=post_office,
+                           actor=actor, item_id=item_id, seal_numbers=seals, weight_grams=weight_grams)
+        item.leg_due_at = leg_due(at, post_office, UnitKind.POST_OFFICE, locked.desk, UnitKind.DESK)
+        record_intake(item, actor, at)
+        request.item = item
+        request.save(update_fields=["item"])
+        label = f"{Charge.Kind.POSTAGE_SEND.label} — bổ sung lần {request.number}"
+        if postage.programme:
+            label = f"{label} — {postage.programme.name}"
+        position = (locked.charges.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        charge = Charge.objects.create(
+            dossier=locked, position=position, kind=Charge.Kind.POSTAGE_SEND, label=label[:255],
+            list_amount=postage.list_amount, amount=postage.amount, free_programme=postage.programme,
+            zone=postage.zone)
+        Dossier.objects.filter(pk=locked.pk).update(postage_total=F("postage_total") + postage.amount,
+                                                    amount_paid=F("amount_paid") + postage.amount, updated_at=at)
+        receipt = None
+        if postage.amount > 0:
+            receipt = issue_receipt(
+                locked, post_office=post_office, payer_name=locked.applicant_name, method=payment_method,
+                payment_reference=(payment_reference or "").strip()[:100], actor=actor, at=at,
+                lines=[{"kind": Charge.Kind.POSTAGE_SEND.value, "label": charge.label, "amount": postage.amount,
+                        "on_behalf": False}])
+        record_event("onestop.supplement_taken_in", locked, actor, after={
+            "number": request.number, "item_id": item.item_id, "post_office": post_office.code,
+            "seal_numbers": seals, "weight_grams": weight_grams, "postage": postage.amount,
+            "free_programme": postage.programme.pk if postage.programme else None,
+            "receipt": receipt.code if receipt else None, "leg_due_at": item.leg_due_at})
+    item.charge, item.receipt = charge, receipt
+    return item
