@@ -14,6 +14,12 @@ def navigation(request):
     if can_act(user, "take_in") and user.post_office_id:
         items.append((_("Tiếp nhận hồ sơ"), reverse("dossiers:intake")))
     items.append((_("Hồ sơ"), reverse("dossiers:list")))
+    if can_act(user, "desk_reception"):
+        items.append((_("Một cửa"), reverse("onestop:desk")))
+    if can_act(user, "process"):
+        items.append((_("Hồ sơ của tôi"), reverse("onestop:inbox")))
+    if can_act(user, "process") or user.role in ("provincial_admin", "national_admin", "auditor"):
+        items.append((_("Hạn giải quyết"), reverse("onestop:deadlines")))
     if user.role == "postman":
         items.append((_("Thu gom của tôi"), reverse("pickups:my_run")))
     elif can_act(user, "assign_pickup"):
@@ -22,7 +28,7 @@ def navigation(request):
         items.append((_("Thu gom tại nhà"), reverse("pickups:list")))
     items.append((_("Bưu cục"), reverse("network:post_office_list")))
     items.append((_("Cơ quan"), reverse("network:agency_list")))
-    items.append((_("Một cửa"), reverse("network:desk_list")))
+    items.append((_("Bộ phận Một cửa"), reverse("network:desk_list")))
     items.append((_("Độ phủ"), reverse("network:coverage")))
     items.append((_("Thủ tục"), reverse("catalog:search")))
     if can_act(user, "manage_catalog"):
