@@ -15,9 +15,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.utils import timezone
 
-from accounts.models import AGENCY_ROLES, POST_OFFICE_ROLES
+from accounts.models import AGENCY_ROLES, POST_OFFICE_ROLES, Role
 from accounts.scopes import visible
 from audit.services import record_event
 from custody.models import (
@@ -250,15 +251,28 @@ def leg_due(start, origin, origin_kind: str, destination, destination_kind: str)
     return add_working_days(start, leg_days(leg_of(origin_kind, destination_kind), origin.province, other))
 
 
-def save_leg_limit(limit: LegLimit, actor=None) -> LegLimit:
+def _check_admin_change(obj, actor) -> None:
+    """Tariff-like settings (leg limits, compensation rules): the tariff managers of the row's province
+    (national rows: national administrators), for the row as it was and as it will be."""
     from postal.services import _check_may
 
-    _check_may(actor, "manage_tariff", limit.province_id)
+    _check_may(actor, "manage_tariff", obj.province_id)
+    if obj.pk:
+        old = type(obj).objects.filter(pk=obj.pk).values_list("province_id", flat=True).first()
+        _check_may(actor, "manage_tariff", old)
+
+
+def check_leg_limit(limit: LegLimit, actor=None) -> None:
+    _check_admin_change(limit, actor)
     limit.full_clean()
     clash = LegLimit.objects.filter(leg=limit.leg, other_province=limit.other_province,
                                     province=limit.province).exclude(pk=limit.pk)
     if clash.exists():
         raise ValidationError({"leg": _b("Đã có thời hạn cho chặng này.", "This leg already has a limit.")})
+
+
+def save_leg_limit(limit: LegLimit, actor=None) -> LegLimit:
+    check_leg_limit(limit, actor)
     with transaction.atomic():
         before = None
         if limit.pk:
@@ -270,13 +284,43 @@ def save_leg_limit(limit: LegLimit, actor=None) -> LegLimit:
     return limit
 
 
+COMPENSATION_FIELDS = ["reason", "province", "postage_multiple", "fixed_amount", "maximum_amount", "basis"]
+
+
+def check_compensation_rule(rule: CompensationRule, actor=None) -> None:
+    _check_admin_change(rule, actor)
+    rule.full_clean()
+    if rule.postage_multiple is not None and rule.postage_multiple < 0:
+        raise ValidationError({"postage_multiple": _b("Bội số cước không âm.", "The multiple cannot be negative.")})
+    clash = CompensationRule.objects.filter(reason=rule.reason, province=rule.province).exclude(pk=rule.pk)
+    if clash.exists():
+        raise ValidationError({"reason": _b("Đã có mức bồi thường cho loại sự cố này (cùng phạm vi).",
+                                            "This kind of incident already has a rule (same scope).")})
+
+
+def save_compensation_rule(rule: CompensationRule, actor=None) -> CompensationRule:
+    """Create or change a compensation rule (checked like the postage tariff), with its audit event."""
+    from audit.services import snapshot
+
+    check_compensation_rule(rule, actor)
+    with transaction.atomic():
+        before = None
+        if rule.pk:
+            before = snapshot(CompensationRule.objects.get(pk=rule.pk), COMPENSATION_FIELDS)
+        rule.save()
+        record_event("custody.compensation_rule_saved", rule, actor, before, snapshot(rule, COMPENSATION_FIELDS))
+    return rule
+
+
 # --- Manifests ---------------------------------------------------------------------------------------
 
 
 def _manifest_code(origin, at) -> str:
     day = timezone.localtime(at).strftime("%y%m%d")
     prefix = f"BK-{origin.code}-{day}-"
-    last = (Manifest.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first())
+    # longest first: after 999 comes 1000, which sorts before 999 as text
+    last = (Manifest.objects.filter(code__startswith=prefix).order_by(Length("code").desc(), "-code")
+            .values_list("code", flat=True).first())
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:03d}"
 
@@ -344,8 +388,15 @@ def find_item(item_id_text: str, actor=None, field: str = "item_id") -> Item:
     item_id = s10.validate(item_id_text, field)
     items = Item.objects.select_related("dossier__desk", "dossier__post_office", "dossier__return_commune")
     if actor is not None:
-        items = visible(actor, items) | items.filter(Q(custodian_post_office=getattr(actor, "post_office_id", None))
-                                                    if getattr(actor, "post_office_id", None) else Q(pk__in=[]))
+        # What the actor's unit holds counts too: a post office holds packages taken in elsewhere, and a desk
+        # holds results of other agencies' dossiers (the centre's desk receives for every department).
+        if getattr(actor, "post_office_id", None):
+            held = Q(custodian_post_office=actor.post_office_id)
+        elif getattr(actor, "agency_id", None) and getattr(actor, "role", None) in AGENCY_ROLES:
+            held = Q(custodian_desk__agency_id=actor.agency_id)
+        else:
+            held = Q(pk__in=[])
+        items = visible(actor, items) | items.filter(held)
     item = items.filter(item_id=item_id).first()
     if item is None:
         raise ValidationError({field: _b(f"Không có bưu gửi số hiệu {item_id}.", f"No item with id {item_id}.")})
@@ -453,8 +504,9 @@ def dispatch_manifest(manifest: Manifest, actor, *, courier=None, courier_name: 
                                                       f"Item {item.item_id} is no longer at {origin}.")})
             move(item, S.IN_TRANSIT, Custodian.MANIFEST, manifest, actor=actor, source=ItemEvent.Source.MANIFEST,
                  at=at, unit=origin, unit_kind=manifest.origin_kind, manifest=manifest)
-            item.leg_started_at, item.leg_due_at = at, manifest.due_at
-            item.save(update_fields=["leg_started_at", "leg_due_at"])
+            # A new leg: its own time limit, and it may be flagged overdue again.
+            item.leg_started_at, item.leg_due_at, item.overdue_flagged_at = at, manifest.due_at, None
+            item.save(update_fields=["leg_started_at", "leg_due_at", "overdue_flagged_at"])
         record_event("custody.manifest_dispatched", manifest, actor, {"status": "closed"}, {
             "status": "dispatched", "courier": manifest.courier_name, "location": manifest.dispatch_location,
             "due_at": manifest.due_at})
@@ -485,19 +537,34 @@ def receive_item(manifest: Manifest, item_id_text: str, actor, *, condition: str
             if item.status in TERMINAL:
                 raise ValidationError({"item_id": _b(f"Bưu gửi {item_id} đã kết thúc ({item.get_status_display()}).",
                                                      f"Item {item_id} is finished ({item.status}).")})
+            if holds(item, manifest.destination_kind, unit):
+                raise ValidationError({"item_id": _b(f"Bưu gửi {item_id} đã ở {unit}.", f"Item {item_id} is already at {unit}.")})
             # A package that is physically here: the destination takes it, and the discrepancy is followed up.
+            # If it was travelling on another manifest, it will not arrive with that one: its line there is missing.
+            ManifestLine.objects.filter(item=item, manifest__status=Manifest.Status.DISPATCHED,
+                                        condition=ManifestLine.Condition.PENDING).update(
+                condition=ManifestLine.Condition.MISSING, checked_by=actor, checked_at=at)
             move(item, _arrival_status(manifest.destination_kind), _unit_custodian(manifest.destination_kind), unit,
                  actor=actor, source=ItemEvent.Source.MANIFEST, at=at, unit=unit, unit_kind=manifest.destination_kind,
                  manifest=manifest, reason=IncidentReason.EXTRA, note=note, check_transition=False)
+            item.leg_due_at, item.leg_started_at = None, at
+            item.save(update_fields=["leg_due_at", "leg_started_at"])
             return open_incident(item, IncidentReason.EXTRA, actor, manifest=manifest, description=_b(
                 f"Bưu gửi không có trong bảng kê {manifest.code} nhưng được giao đến {unit}.",
                 f"Item not on manifest {manifest.code} but delivered to {unit}."))
         if line.condition != ManifestLine.Condition.PENDING and line.condition != ManifestLine.Condition.MISSING:
             raise ValidationError({"item_id": _b(f"Bưu gửi {item_id} đã được nhận.", f"Item {item_id} was already received.")})
         item = Item.objects.select_for_update().get(pk=line.item_id)
+        if item.status in TERMINAL:
+            raise ValidationError({"item_id": _b(f"Bưu gửi {item_id} đã kết thúc ({item.get_status_display()}).",
+                                                 f"Item {item_id} is finished ({item.status}).")})
         was_missing = line.condition == ManifestLine.Condition.MISSING
         line.condition, line.checked_by, line.checked_at = condition, actor, at
         line.save()
+        # Found after it was reported missing, it may since have set off on another manifest: not on that one.
+        ManifestLine.objects.filter(item=item, manifest__status=Manifest.Status.DISPATCHED,
+                                    condition=ManifestLine.Condition.PENDING).exclude(manifest=manifest).update(
+            condition=ManifestLine.Condition.MISSING, checked_by=actor, checked_at=at)
         move(item, _arrival_status(manifest.destination_kind), _unit_custodian(manifest.destination_kind), unit,
              actor=actor, source=ItemEvent.Source.MANIFEST, at=at, unit=unit, unit_kind=manifest.destination_kind,
              manifest=manifest, reason=condition if condition != "ok" else "", note=note, check_transition=False)
@@ -566,6 +633,50 @@ def open_incident(item: Item, reason: str, actor, *, manifest: Manifest | None =
     return incident
 
 
+# Who may report an incident by hand (auditors only read), who follows incidents up, and the reasons staff
+# choose from (missing and extra are recorded by the manifest receipt itself).
+INCIDENT_REPORTER_ROLES = POST_OFFICE_ROLES | AGENCY_ROLES | {Role.CALL_CENTRE, Role.PROVINCIAL_ADMIN,
+                                                              Role.NATIONAL_ADMIN}
+INCIDENT_HANDLER_ROLES = {Role.POST_OFFICE_MANAGER, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}
+STAFF_INCIDENT_REASONS = (IncidentReason.LOST, IncidentReason.DAMAGED, IncidentReason.SEAL_BROKEN,
+                          IncidentReason.MISROUTED)
+
+
+def _active(user) -> bool:
+    return bool(user and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def may_report_incident(user) -> bool:
+    return _active(user) and (user.is_superuser or user.role in INCIDENT_REPORTER_ROLES)
+
+
+def may_handle_incident(user) -> bool:
+    return _active(user) and (user.is_superuser or user.role in INCIDENT_HANDLER_ROLES)
+
+
+def report_incident(item: Item, reason: str, actor, *, description: str = "") -> Incident:
+    """A member of staff opens an incident on a package they can see (lost, damaged, seal broken,
+    misrouted); one open incident per package and reason."""
+    if not may_report_incident(actor):
+        raise PermissionDenied(_b("Bạn không ghi nhận được sự cố.", "You may not report incidents."))
+    find_item(item.item_id, actor)  # outside the actor's scope: "no item with this id"
+    if reason not in STAFF_INCIDENT_REASONS:
+        raise ValidationError({"reason": _b("Loại sự cố: thất lạc, hư hỏng, rách niêm phong hoặc chuyển sai.",
+                                            "Reason: lost, damaged, seal_broken or misrouted.")})
+    description = (description or "").strip()
+    if len(description) < 5:
+        raise ValidationError({"description": _b("Mô tả sự cố (ít nhất 5 ký tự).",
+                                                 "Describe the incident (at least 5 characters).")})
+    with transaction.atomic():
+        Item.objects.select_for_update().filter(pk=item.pk).first()  # one report at a time per package
+        open_one = Incident.objects.filter(item=item, reason=reason, status__in=[
+            Incident.Status.OPEN, Incident.Status.INVESTIGATING]).first()
+        if open_one:
+            raise ValidationError({"reason": _b(f"Đã có sự cố {open_one.code} đang xử lý cho bưu gửi này.",
+                                                f"Incident {open_one.code} is already open for this item.")})
+        return open_incident(item, reason, actor, description=description)
+
+
 def compensation_for(incident: Incident) -> int:
     """The rule's amount: a multiple of the postage the citizen paid, plus a fixed sum, capped."""
     rules = CompensationRule.objects.filter(reason=incident.reason)
@@ -576,7 +687,7 @@ def compensation_for(incident: Incident) -> int:
             "No compensation rule for this kind of incident; enter the amount.")})
     postage = incident.item.dossier.postage_total
     amount = int(Decimal(postage) * rule.postage_multiple) + rule.fixed_amount
-    return min(amount, rule.maximum_amount) if rule.maximum_amount else amount
+    return min(amount, rule.maximum_amount) if rule.maximum_amount is not None else amount
 
 
 def _close_incident(incident: Incident, to: str, actor, resolution: str, amount: int | None = None) -> Incident:
@@ -599,13 +710,18 @@ def advance_incident(incident: Incident, to: str, actor, *, resolution: str = ""
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if not visible(actor, Incident.objects.filter(pk=incident.pk)).exists():
             raise PermissionDenied(_b("Sự cố ngoài phạm vi của bạn.", "This incident is outside your scope."))
+        if not may_handle_incident(actor):
+            raise PermissionDenied(_b("Chỉ trưởng bưu cục hoặc quản trị xử lý sự cố.",
+                                      "Only post-office managers and administrators handle incidents."))
         if to not in Incident.TRANSITIONS.get(incident.status, set()):
             raise ValidationError({"status": _b(
                 f"Không thể chuyển sự cố từ “{incident.get_status_display()}” sang “{to}”.",
                 f"An incident cannot go from “{incident.status}” to “{to}”.")})
         if to in (Incident.Status.RESOLVED, Incident.Status.COMPENSATED) and len(resolution.strip()) < 5:
             raise ValidationError({"resolution": _b("Ghi kết quả xử lý.", "Write how it was resolved.")})
-        if to == Incident.Status.COMPENSATED:
+        if to != Incident.Status.COMPENSATED:
+            amount = None  # an amount means something only when compensating
+        else:
             amount = compensation_for(incident) if amount is None else amount
             if amount < 0:
                 raise ValidationError({"compensation_amount": _b("Số tiền không âm.", "The amount cannot be negative.")})
@@ -622,11 +738,18 @@ def _tell_citizen(incident: Incident, template: str) -> None:
     except ImportError:  # pragma: no cover - the notifications app is part of the product
         return
     dossier = incident.item.dossier
-    notify(template, dossier.applicant_phone, {
-        "tracking_code": dossier.display_tracking_code, "item_id": incident.item.item_id,
-        "incident_code": incident.code, "reason": incident.get_reason_display(),
-        "amount": incident.compensation_amount or 0}, related=incident)
-    Incident.objects.filter(pk=incident.pk).update(citizen_notified_at=timezone.now())
+    context = {"tracking_code": dossier.display_tracking_code, "item_id": incident.item.item_id,
+               "incident_code": incident.code, "reason": incident.get_reason_display(),
+               "amount": f"{incident.compensation_amount or 0:,}".replace(",", ".")}
+    for recipient in filter(None, [dossier.applicant_phone, dossier.applicant_email]):
+        try:
+            notify(template, recipient, context, related=incident)
+        except ValidationError:
+            continue  # an unusable contact: try the next one; the incident stands either way
+        at = timezone.now()
+        Incident.objects.filter(pk=incident.pk).update(citizen_notified_at=at)
+        incident.citizen_notified_at = at
+        return
 
 
 # --- Overdue legs -------------------------------------------------------------------------------------

@@ -1,2 +1,4 @@
+from custody import views_incidents, views_manifests
+
 app_name = "custody"
-urlpatterns = []
+urlpatterns = [*views_manifests.urlpatterns, *views_incidents.urlpatterns]  # manifests, item page, incidents, overdue

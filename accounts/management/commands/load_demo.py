@@ -56,6 +56,7 @@ USERS = [
     ("truongbuucuc", "Lê Minh Tâm", Role.POST_OFFICE_MANAGER, ("post_office", "880000")),
     ("motcua", "Phạm Thu Hà", Role.ONE_STOP_OFFICER, ("agency", "000.00.01.H01")),
     ("chuyenvien", "Võ Quốc Bảo", Role.AGENCY_PROCESSOR, ("agency", "000.00.12.H01")),
+    ("nvbdmotcua", "Đỗ Thị Hồng", Role.SECONDED_STAFF, ("agency", "000.00.01.H01")),
     ("quantritinh", "Huỳnh Ngọc Mai", Role.PROVINCIAL_ADMIN, ("province", "91")),
     ("tongdai", "Lâm Thị Kim Ngân", Role.CALL_CENTRE, ("province", "91")),
     ("quantri", "Đặng Văn Quang", Role.NATIONAL_ADMIN, None),
@@ -130,6 +131,9 @@ class Command(BaseCommand):
         changed += self.load_catalog(province)
         with transaction.atomic():
             changed += load_postal_demo(province)
+        from custody.demo import load_custody_demo
+
+        changed += load_custody_demo()
         self.stdout.write(f"Demo data: {changed} change(s).")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, full_name, role, _unit in USERS:
