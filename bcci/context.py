@@ -14,6 +14,11 @@ def navigation(request):
     if can_act(user, "take_in") and user.post_office_id:
         items.append((_("Tiếp nhận hồ sơ"), reverse("dossiers:intake")))
     items.append((_("Hồ sơ"), reverse("dossiers:list")))
+    if user.post_office_id or user.agency_id:
+        items.append((_("Bảng kê"), reverse("custody:manifest_list")))
+    if user.post_office_id or user.role in ("provincial_admin", "national_admin", "auditor"):
+        items.append((_("Quá hạn"), reverse("custody:overdue")))
+    items.append((_("Sự cố"), reverse("custody:incident_list")))
     if can_act(user, "desk_reception"):
         items.append((_("Một cửa"), reverse("onestop:desk")))
     if can_act(user, "process"):
