@@ -1,3 +1,3 @@
-from custody import api_manifests, api_scans
+from custody import api_manifests, api_scans, api_tracking
 
-urlpatterns = [*api_scans.urlpatterns, *api_manifests.urlpatterns]  # scans, overdue, incidents, manifests, items
+urlpatterns = [*api_scans.urlpatterns, *api_tracking.urlpatterns, *api_manifests.urlpatterns]

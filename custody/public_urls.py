@@ -1,2 +1,3 @@
 app_name = "tracking"
 urlpatterns = []
+urlpatterns += __import__("custody.views_tracking", fromlist=["urlpatterns"]).urlpatterns  # public tracking page
