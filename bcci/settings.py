@@ -185,6 +185,9 @@ TRACKING_PHONE_LOCK_SECONDS = env_int("TRACKING_PHONE_LOCK_SECONDS", 3600, minim
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For (and REMOTE_ADDR is the proxy's):
 # count lookups per the last address of that header.
 TRACKING_TRUST_X_FORWARDED_FOR = env_bool("TRACKING_TRUST_X_FORWARDED_FOR", False)
+# The lookup runs as a prepared statement on PostgreSQL (planned once per connection); turn off behind a pooler
+# that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+TRACKING_PREPARED_STATEMENTS = env_bool("TRACKING_PREPARED_STATEMENTS", True)
 
 # API
 REST_FRAMEWORK = {

@@ -447,3 +447,15 @@ FOUND = tracking.Found(1, "ABCDEFGHJKMN", 3, "received", timezone.now(), None, t
 ])
 def test_every_status_in_plain_vietnamese(event, expected):
     assert tracking.describe(event, FOUND) == expected
+
+
+def test_prepared_and_plain_lookups_agree(client, dossier, settings):
+    """On PostgreSQL the lookup is a prepared statement; without it, the same answer (and on SQLite, plain)."""
+    from django.db import connection
+
+    prepared = [client.get(API + dossier.tracking_code).json() for _ in range(7)]  # past the generic plan
+    settings.TRACKING_PREPARED_STATEMENTS = False
+    plain = client.get(API + dossier.tracking_code).json()
+    assert prepared[0] == prepared[-1] == plain
+    if connection.vendor == "postgresql":
+        assert connection.connection.prepare_threshold is None  # Django's own cursors are left as they were
